@@ -1,0 +1,7 @@
+export { createLibp2pNetwork } from './peer.ts'
+export type { Libp2pNetwork, PeerInit } from './peer.ts'
+export { createRelayNode, DEFAULT_RELAY_LIMITS } from './relay.ts'
+export type { RelayInit, RelayLimits, RelayNode } from './relay.ts'
+export { classifyConnection, bestConnection } from './classify.ts'
+export { gossipOptions } from './gossip.ts'
+export { framedStream } from './framed.ts'

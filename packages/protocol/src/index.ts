@@ -1,0 +1,6 @@
+export * from './errors.ts'
+export * from './ids.ts'
+export * from './limits.ts'
+export * from './bytes.ts'
+export * from './beacon.ts'
+export * from './frames.ts'
