@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `murmur` command. Murmur is TypeScript run directly by Node's type
+// stripping, which (with libp2p 3) needs Node 22 or newer.
+const major = Number(process.versions.node.split('.')[0])
+if (major < 22) {
+  process.stderr.write(
+    `murmur: Node ${process.versions.node} is too old; Murmur needs Node 22 or newer. ` +
+      'Run it through npm (`npx murmur …` or `npm start`), which uses the Node 24 the project pins.\n',
+  )
+  process.exit(1)
+}
+await import('../src/cli.ts')

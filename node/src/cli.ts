@@ -1,0 +1,149 @@
+/**
+ * Entry point of the `murmur` command: parses arguments and runs a
+ * subcommand. Output for people goes to stdout; with `--json`, stdout carries
+ * only JSON lines and everything else goes to stderr.
+ */
+
+import { MurmurError } from '@murmur/protocol'
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { startRelay } from './relay.ts'
+import type { RunningRelay } from './relay.ts'
+
+export class UsageError extends MurmurError {
+  override name = 'UsageError'
+}
+
+const USAGE = `Usage: murmur <command> [options]
+
+Commands:
+  relay     run a community relay that also serves the web app
+  help      show this help
+
+murmur relay options:
+  --host HOST        address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  --port N           HTTP + WebSocket port (default 8787; 0 picks a free one)
+  --tcp-port N       libp2p TCP port (default: HTTP port + 1; 0 picks a free one)
+  --data DIR         where the relay keeps its key (default ~/.murmur/relay)
+  --web DIR          built web app to serve (default: this checkout's web/dist)
+  --announce ADDR    extra multiaddr to advertise, e.g. /dns4/relay.example.org/tcp/443/wss (repeatable)
+  --json             print one JSON line when ready instead of text
+`
+
+const REPO_WEB_DIST = resolve(import.meta.dirname, '..', '..', 'web', 'dist')
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'relay':
+      return runRelay(rest)
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE)
+      return 0
+    default:
+      throw new UsageError(`unknown command "${command}"; run \`murmur help\` to see the commands`)
+  }
+}
+
+function parsePort(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`${flag} must be a port number between 0 and 65535, got "${value}"`)
+  }
+  return port
+}
+
+async function runRelay(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'tcp-port': { type: 'string' },
+    data: { type: 'string' },
+    web: { type: 'string' },
+    announce: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  })
+  const port = parsePort(values.port, '--port', 8787)
+  const webDir = values.web ?? (existsSync(REPO_WEB_DIST) ? REPO_WEB_DIST : undefined)
+  if (values.web !== undefined && !existsSync(join(values.web, 'index.html'))) {
+    throw new UsageError(`--web ${values.web} has no index.html; build the app with \`npm run build:web\``)
+  }
+  const dataDir = resolve(values.data ?? join(homedir(), '.murmur', 'relay'))
+  const relay = await startRelay({
+    host: values.host ?? '127.0.0.1',
+    port,
+    tcpPort: parsePort(values['tcp-port'], '--tcp-port', port === 0 ? 0 : port + 1),
+    dataDir,
+    webDir,
+    announce: values.announce ?? [],
+  })
+  if (values.json === true) {
+    const ready = { event: 'ready', http: relay.http, multiaddrs: relay.multiaddrs, peerId: relay.peerId }
+    process.stdout.write(`${JSON.stringify(ready)}\n`)
+  } else {
+    process.stdout.write(
+      [
+        'Murmur relay is running.',
+        `  Open       ${relay.http}`,
+        `  Peer id    ${relay.peerId}`,
+        ...relay.multiaddrs.map((a, i) => `  ${i === 0 ? 'Addresses' : '         '}  ${a}`),
+        `  Data       ${dataDir}`,
+        webDir === undefined ? '  Web app    not built: run `npm run build:web` to serve it' : `  Web app    ${webDir}`,
+        'Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    )
+  }
+  return waitForSignal(relay, values.json === true)
+}
+
+function waitForSignal(relay: RunningRelay, json: boolean): Promise<number> {
+  return new Promise((done) => {
+    let stopping = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        process.stderr.write(`murmur: ${signal} again, exiting without a clean shutdown\n`)
+        done(1)
+        return
+      }
+      stopping = true
+      relay.stop().then(
+        () => {
+          process.stdout.write(json ? `${JSON.stringify({ event: 'stopped' })}\n` : 'Relay stopped.\n')
+          done(0)
+        },
+        (err: unknown) => {
+          process.stderr.write(`murmur: shutdown failed: ${String(err)}\n`)
+          done(1)
+        },
+      )
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}
+
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']
+
+function parse<O extends Options>(args: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>> {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false })
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}; run \`murmur help\` for the options`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof MurmurError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
+    process.stderr.write(`murmur: ${message}\n`)
+    process.exit(err instanceof UsageError ? 2 : 1)
+  },
+)
