@@ -75,6 +75,9 @@ async function runRelay(args: string[]): Promise<number> {
     throw new UsageError(`--web ${values.web} has no index.html; build the app with \`npm run build:web\``)
   }
   const dataDir = resolve(values.data ?? join(homedir(), '.murmur', 'relay'))
+  // Handlers go in before anything starts, so a signal during start-up still
+  // gets a clean shutdown instead of Node's default exit.
+  const signal = nextSignal()
   const relay = await startRelay({
     host: values.host ?? '127.0.0.1',
     port,
@@ -100,33 +103,36 @@ async function runRelay(args: string[]): Promise<number> {
       ].join('\n'),
     )
   }
-  return waitForSignal(relay, values.json === true)
+  return stopOnSignal(relay, await signal, values.json === true)
 }
 
-function waitForSignal(relay: RunningRelay, json: boolean): Promise<number> {
-  return new Promise((done) => {
-    let stopping = false
+/** Resolves with the first SIGINT/SIGTERM; a second one exits at once. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
+      if (received) {
         process.stderr.write(`murmur: ${signal} again, exiting without a clean shutdown\n`)
-        done(1)
-        return
+        process.exit(1)
       }
-      stopping = true
-      relay.stop().then(
-        () => {
-          process.stdout.write(json ? `${JSON.stringify({ event: 'stopped' })}\n` : 'Relay stopped.\n')
-          done(0)
-        },
-        (err: unknown) => {
-          process.stderr.write(`murmur: shutdown failed: ${String(err)}\n`)
-          done(1)
-        },
-      )
+      received = true
+      resolve(signal)
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
   })
+}
+
+async function stopOnSignal(relay: RunningRelay, signal: NodeJS.Signals, json: boolean): Promise<number> {
+  if (!json) process.stdout.write(`${signal}: stopping…\n`)
+  try {
+    await relay.stop()
+  } catch (err) {
+    process.stderr.write(`murmur: shutdown failed: ${String(err)}\n`)
+    return 1
+  }
+  process.stdout.write(json ? `${JSON.stringify({ event: 'stopped' })}\n` : 'Relay stopped.\n')
+  return 0
 }
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']

@@ -99,6 +99,7 @@ export async function startRelayProcess(
         clearTimeout(kill)
       }
       if (ownsDir) await rm(dataDir, { recursive: true, force: true })
+      if (child.exitCode === null) throw new Error(`relay ended by ${child.signalCode}; stderr: ${stderr}`)
       return child.exitCode
     },
   }

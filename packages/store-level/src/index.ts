@@ -1,0 +1,5 @@
+export { createLevelStorage } from './level.ts'
+export type { LevelStorageOptions } from './level.ts'
+export { createMemoryStorage } from './memory.ts'
+export { encodeKey, decodeKey } from './keys.ts'
+export { StorageLockedError, StorageIOError } from './errors.ts'
