@@ -106,16 +106,21 @@ async function runRelay(args: string[]): Promise<number> {
   return stopOnSignal(relay, await signal, values.json === true)
 }
 
-/** Resolves with the first SIGINT/SIGTERM; a second one exits at once. */
+/**
+ * Resolves with the first SIGINT/SIGTERM. Ctrl+C reaches every process of the
+ * terminal's group, and `npm start` forwards it too, so a repeat within a
+ * moment is the same request; a later one exits at once.
+ */
 function nextSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received = false
+    let firstAt: number | undefined
     const onSignal = (signal: NodeJS.Signals): void => {
-      if (received) {
+      if (firstAt !== undefined) {
+        if (Date.now() - firstAt < 2_000) return
         process.stderr.write(`murmur: ${signal} again, exiting without a clean shutdown\n`)
         process.exit(1)
       }
-      received = true
+      firstAt = Date.now()
       resolve(signal)
     }
     process.on('SIGINT', onSignal)
