@@ -15,7 +15,9 @@ const sources = [
   join(root, 'web', 'public'),
   join(root, 'web', 'index.html'),
   join(root, 'web', 'vite.config.ts'),
-  ...['protocol', 'crypto', 'core', 'store-level', 'net-libp2p'].map((p) => join(root, 'packages', p, 'src')),
+  ...['protocol', 'crypto', 'core', 'store-level', 'net-libp2p'].map((p) =>
+    join(root, 'packages', p, 'src'),
+  ),
 ]
 
 function newestMtime(path: string): number {
@@ -36,8 +38,13 @@ function newestMtime(path: string): number {
 
 const builtAt = newestMtime(builtIndex)
 if (builtAt === 0 || sources.some((s) => newestMtime(s) > builtAt)) {
-  process.stdout.write(builtAt === 0 ? 'Building the web app…\n' : 'Sources changed; rebuilding the web app…\n')
-  const build = spawnSync('npm', ['run', 'build', '--workspace', 'web', '--silent'], { cwd: root, stdio: 'inherit' })
+  process.stdout.write(
+    builtAt === 0 ? 'Building the web app…\n' : 'Sources changed; rebuilding the web app…\n',
+  )
+  const build = spawnSync('npm', ['run', 'build', '--workspace', 'web', '--silent'], {
+    cwd: root,
+    stdio: 'inherit',
+  })
   if (build.status !== 0) {
     process.stderr.write('The web app did not build; see the errors above.\n')
     process.exit(build.status ?? 1)

@@ -72,7 +72,9 @@ async function runRelay(args: string[]): Promise<number> {
   const port = parsePort(values.port, '--port', 8787)
   const webDir = values.web ?? (existsSync(REPO_WEB_DIST) ? REPO_WEB_DIST : undefined)
   if (values.web !== undefined && !existsSync(join(values.web, 'index.html'))) {
-    throw new UsageError(`--web ${values.web} has no index.html; build the app with \`npm run build:web\``)
+    throw new UsageError(
+      `--web ${values.web} has no index.html; build the app with \`npm run build:web\``,
+    )
   }
   const dataDir = resolve(values.data ?? join(homedir(), '.murmur', 'relay'))
   // Handlers go in before anything starts, so a signal during start-up still
@@ -87,7 +89,12 @@ async function runRelay(args: string[]): Promise<number> {
     announce: values.announce ?? [],
   })
   if (values.json === true) {
-    const ready = { event: 'ready', http: relay.http, multiaddrs: relay.multiaddrs, peerId: relay.peerId }
+    const ready = {
+      event: 'ready',
+      http: relay.http,
+      multiaddrs: relay.multiaddrs,
+      peerId: relay.peerId,
+    }
     process.stdout.write(`${JSON.stringify(ready)}\n`)
   } else {
     process.stdout.write(
@@ -97,7 +104,9 @@ async function runRelay(args: string[]): Promise<number> {
         `  Peer id    ${relay.peerId}`,
         ...relay.multiaddrs.map((a, i) => `  ${i === 0 ? 'Addresses' : '         '}  ${a}`),
         `  Data       ${dataDir}`,
-        webDir === undefined ? '  Web app    not built: run `npm run build:web` to serve it' : `  Web app    ${webDir}`,
+        webDir === undefined
+          ? '  Web app    not built: run `npm run build:web` to serve it'
+          : `  Web app    ${webDir}`,
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'),
@@ -128,7 +137,11 @@ function nextSignal(): Promise<NodeJS.Signals> {
   })
 }
 
-async function stopOnSignal(relay: RunningRelay, signal: NodeJS.Signals, json: boolean): Promise<number> {
+async function stopOnSignal(
+  relay: RunningRelay,
+  signal: NodeJS.Signals,
+  json: boolean,
+): Promise<number> {
   if (!json) process.stdout.write(`${signal}: stopping…\n`)
   try {
     await relay.stop()
@@ -142,7 +155,12 @@ async function stopOnSignal(relay: RunningRelay, signal: NodeJS.Signals, json: b
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']
 
-function parse<O extends Options>(args: string[], options: O): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>> {
+function parse<O extends Options>(
+  args: string[],
+  options: O,
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>
+> {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals: false })
   } catch (err) {
@@ -153,7 +171,12 @@ function parse<O extends Options>(args: string[], options: O): ReturnType<typeof
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof MurmurError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)
+    const message =
+      err instanceof MurmurError
+        ? err.message
+        : err instanceof Error
+          ? (err.stack ?? err.message)
+          : String(err)
     process.stderr.write(`murmur: ${message}\n`)
     process.exit(err instanceof UsageError ? 2 : 1)
   },

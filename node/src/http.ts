@@ -54,7 +54,9 @@ export function createHttpServer(init: HttpInit): Server {
       else res.destroy(err instanceof Error ? err : undefined)
     })
   })
-  server.on('upgrade', (req, socket, head) => forwardUpgrade(init.wsPort(), req, socket as Socket, head))
+  server.on('upgrade', (req, socket, head) =>
+    forwardUpgrade(init.wsPort(), req, socket as Socket, head),
+  )
   return server
 }
 
@@ -69,7 +71,12 @@ async function handle(init: HttpInit, req: IncomingMessage, res: ServerResponse)
     return
   }
   if (init.webDir === undefined) {
-    send(res, 503, 'text/plain; charset=utf-8', 'The web app is not built: run `npm run build:web`.\n')
+    send(
+      res,
+      503,
+      'text/plain; charset=utf-8',
+      'The web app is not built: run `npm run build:web`.\n',
+    )
     return
   }
   const file = await resolveFile(init.webDir, path)
@@ -82,7 +89,9 @@ async function handle(init: HttpInit, req: IncomingMessage, res: ServerResponse)
     'content-type': TYPES[extname(file.path)] ?? 'application/octet-stream',
     'content-length': file.size,
     // Vite names assets by content hash; the shell must be revalidated.
-    'cache-control': path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    'cache-control': path.startsWith('/assets/')
+      ? 'public, max-age=31536000, immutable'
+      : 'no-cache',
   })
   if (req.method === 'HEAD') {
     res.end()
@@ -112,7 +121,11 @@ async function resolveFile(
       const info = await stat(candidate)
       if (info.isFile()) return { path: candidate, size: info.size }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw err
+      if (
+        (err as NodeJS.ErrnoException).code !== 'ENOENT' &&
+        (err as NodeJS.ErrnoException).code !== 'ENOTDIR'
+      )
+        throw err
     }
   }
   return undefined

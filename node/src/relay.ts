@@ -121,7 +121,11 @@ function listen(server: Server, host: string, port: number): Promise<void> {
           ),
         )
       } else if (err.code === 'EACCES') {
-        reject(new PortInUseError(`not allowed to listen on port ${port}; pick a port above 1023 with --port N`))
+        reject(
+          new PortInUseError(
+            `not allowed to listen on port ${port}; pick a port above 1023 with --port N`,
+          ),
+        )
       } else if (err.code === 'EADDRNOTAVAIL') {
         reject(new PortInUseError(`${host} is not an address of this machine; check --host`))
       } else {

@@ -20,7 +20,8 @@ describe('two browser tabs on one relay', () => {
   const contexts: BrowserContext[] = []
 
   beforeAll(async () => {
-    if (!existsSync(WEB_DIST)) throw new Error('web/dist is missing: run `npm run build:web` first (npm test does)')
+    if (!existsSync(WEB_DIST))
+      throw new Error('web/dist is missing: run `npm run build:web` first (npm test does)')
     relay = await startRelayProcess()
     browser = await launchChromium()
   })

@@ -21,7 +21,9 @@ export const CHROMIUM_ARGS = [
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing; run \`npm test\` (it installs Debian's chromium) or apt-get install chromium`)
+    throw new Error(
+      `${CHROMIUM} is missing; run \`npm test\` (it installs Debian's chromium) or apt-get install chromium`,
+    )
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
 }

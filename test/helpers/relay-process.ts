@@ -39,14 +39,20 @@ export interface RunResult {
 /** Runs `murmur ARGS…` to completion (bounded by timeoutMs). */
 export function runMurmur(args: string[], timeoutMs = 30_000): Promise<RunResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [MURMUR_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [MURMUR_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      fail(new Error(`murmur ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`))
+      fail(
+        new Error(
+          `murmur ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr: ${stderr}`,
+        ),
+      )
     }, timeoutMs)
     child.on('exit', (code) => {
       clearTimeout(timer)
@@ -60,7 +66,15 @@ export async function startRelayProcess(
 ): Promise<RelayProcess> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'murmur-relay-')))
   const ownsDir = options.dataDir === undefined
-  const args = [MURMUR_BIN, 'relay', '--json', '--port', String(options.port ?? 0), '--data', dataDir]
+  const args = [
+    MURMUR_BIN,
+    'relay',
+    '--json',
+    '--port',
+    String(options.port ?? 0),
+    '--data',
+    dataDir,
+  ]
   const child = spawn(process.execPath, [...args, ...(options.extraArgs ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -69,7 +83,10 @@ export async function startRelayProcess(
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)))
   const ready = await new Promise<RelayReady>((done, fail) => {
     const lines = createInterface({ input: child.stdout })
-    const timer = setTimeout(() => fail(new Error(`relay not ready in 30 s; stderr: ${stderr}`)), 30_000)
+    const timer = setTimeout(
+      () => fail(new Error(`relay not ready in 30 s; stderr: ${stderr}`)),
+      30_000,
+    )
     lines.once('line', (line) => {
       clearTimeout(timer)
       try {
@@ -84,7 +101,8 @@ export async function startRelayProcess(
     })
   })
   const wsAddr = ready.multiaddrs.find((a) => a.includes('/ws/'))
-  if (wsAddr === undefined) throw new Error(`relay announced no WebSocket address: ${ready.multiaddrs.join(' ')}`)
+  if (wsAddr === undefined)
+    throw new Error(`relay announced no WebSocket address: ${ready.multiaddrs.join(' ')}`)
   return {
     ...ready,
     dataDir,
@@ -99,7 +117,8 @@ export async function startRelayProcess(
         clearTimeout(kill)
       }
       if (ownsDir) await rm(dataDir, { recursive: true, force: true })
-      if (child.exitCode === null) throw new Error(`relay ended by ${child.signalCode}; stderr: ${stderr}`)
+      if (child.exitCode === null)
+        throw new Error(`relay ended by ${child.signalCode}; stderr: ${stderr}`)
       return child.exitCode
     },
   }

@@ -48,14 +48,24 @@ describe('two Node peers on one relay', () => {
       await waitFor(() => peer.relays().every((r) => r.state === 'reserved'), 'relay reservation')
       const webrtc = peer.addresses().filter((addr) => addr.includes('/p2p-circuit/webrtc'))
       expect(webrtc.length).toBeGreaterThan(0)
-      expect(webrtc[0]).toContain(`/p2p/${relay.peerId.toString()}/p2p-circuit/webrtc/p2p/${peer.peerId}`)
+      expect(webrtc[0]).toContain(
+        `/p2p/${relay.peerId.toString()}/p2p-circuit/webrtc/p2p/${peer.peerId}`,
+      )
     }
   })
 
   it('the peers upgrade to a direct WebRTC connection', async () => {
     const isDirect = (p: PeerConnection | undefined): boolean => p?.kind === 'webrtc'
-    await waitFor(() => isDirect(a.peers().find((p) => p.peerId === b.peerId)), 'a sees b over WebRTC', 30_000)
-    await waitFor(() => isDirect(b.peers().find((p) => p.peerId === a.peerId)), 'b sees a over WebRTC', 30_000)
+    await waitFor(
+      () => isDirect(a.peers().find((p) => p.peerId === b.peerId)),
+      'a sees b over WebRTC',
+      30_000,
+    )
+    await waitFor(
+      () => isDirect(b.peers().find((p) => p.peerId === a.peerId)),
+      'b sees a over WebRTC',
+      30_000,
+    )
 
     // Look at the libp2p connection itself: a WebRTC transport, unlimited
     // (not a relay circuit), between exactly these two peers.
@@ -103,6 +113,8 @@ describe('two Node peers on one relay', () => {
   })
 
   it('an oversized publish is refused before it reaches the network', async () => {
-    await expect(a.publish(CHAT, new Uint8Array(300 * 1024))).rejects.toMatchObject({ name: 'TooLargeError' })
+    await expect(a.publish(CHAT, new Uint8Array(300 * 1024))).rejects.toMatchObject({
+      name: 'TooLargeError',
+    })
   })
 })

@@ -144,7 +144,10 @@ describe('murmur relay', () => {
       const peer = await createLibp2pNetwork({ relays: [relay.wsAddr] })
       try {
         await peer.start()
-        await waitFor(() => peer.relays()[0]?.state === 'reserved', 'a reservation on the relay process')
+        await waitFor(
+          () => peer.relays()[0]?.state === 'reserved',
+          'a reservation on the relay process',
+        )
         expect(peer.addresses().some((a) => a.startsWith(relay.wsAddr))).toBe(true)
       } finally {
         await peer.stop()

@@ -76,5 +76,8 @@ export interface NetworkAdapter {
   relays(): RelayStatus[]
   /** Addresses other peers can dial us at. */
   addresses(): string[]
-  on<K extends keyof NetworkEvents>(type: K, listener: (event: NetworkEvents[K]) => void): () => void
+  on<K extends keyof NetworkEvents>(
+    type: K,
+    listener: (event: NetworkEvents[K]) => void,
+  ): () => void
 }

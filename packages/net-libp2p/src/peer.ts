@@ -77,7 +77,9 @@ export interface Libp2pNetwork extends NetworkAdapter {
 export async function createLibp2pNetwork(init: PeerInit): Promise<Libp2pNetwork> {
   const relayIds = new Map<string, PeerIdString>()
   for (const addr of init.relays) {
-    const id = multiaddr(addr).getComponents().findLast((c) => c.name === 'p2p')?.value
+    const id = multiaddr(addr)
+      .getComponents()
+      .findLast((c) => c.name === 'p2p')?.value
     if (id === undefined) {
       throw new InvalidArgumentError(`relay address ${addr} must end with /p2p/<peer id>`)
     }
@@ -239,7 +241,10 @@ class Peer implements Libp2pNetwork {
     return this.libp2p.getMultiaddrs().map((ma) => ma.toString())
   }
 
-  on<K extends keyof NetworkEvents>(type: K, listener: (event: NetworkEvents[K]) => void): () => void {
+  on<K extends keyof NetworkEvents>(
+    type: K,
+    listener: (event: NetworkEvents[K]) => void,
+  ): () => void {
     return this.#events.on(type, listener)
   }
 
@@ -255,7 +260,8 @@ class Peer implements Libp2pNetwork {
   async #dialRelay(addr: string): Promise<void> {
     const current = this.#relays.get(addr)
     if (current === undefined) return
-    if (current.state === 'unreachable') this.#setRelay({ addr, peerId: current.peerId, state: 'connecting' })
+    if (current.state === 'unreachable')
+      this.#setRelay({ addr, peerId: current.peerId, state: 'connecting' })
     try {
       await this.libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(10_000) })
       this.#refreshReservations()
@@ -281,7 +287,9 @@ class Peer implements Libp2pNetwork {
     for (const [addr, status] of this.#relays) {
       const id = status.peerId
       if (id === undefined) continue
-      const connected = this.libp2p.getConnections(peerIdFromString(id)).some((c) => c.status === 'open')
+      const connected = this.libp2p
+        .getConnections(peerIdFromString(id))
+        .some((c) => c.status === 'open')
       const reserved = addrs.some((a) => a.includes(`/p2p/${id}/p2p-circuit`))
       if (reserved) this.#setRelay({ addr, peerId: id, state: 'reserved' })
       else if (connected) this.#setRelay({ addr, peerId: id, state: 'connected' })
@@ -306,7 +314,11 @@ class Peer implements Libp2pNetwork {
       }
       return
     }
-    const next: PeerConnection = { peerId, kind: best.kind, remoteAddr: best.conn.remoteAddr.toString() }
+    const next: PeerConnection = {
+      peerId,
+      kind: best.kind,
+      remoteAddr: best.conn.remoteAddr.toString(),
+    }
     this.#peers.set(peerId, next)
     if (known === undefined) this.#events.emit('peer:connect', next)
     else if (known.kind !== next.kind || known.remoteAddr !== next.remoteAddr) {

@@ -4,10 +4,11 @@
  * its input; every failure is a DecodeError.
  */
 
-import { DecodeError } from './errors.ts'
+import { DecodeError, InvalidArgumentError } from './errors.ts'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of the string, not a marker to strip.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 export class Writer {
   #chunks: Uint8Array[] = []
@@ -19,7 +20,7 @@ export class Writer {
 
   varint(value: number): this {
     if (!Number.isSafeInteger(value) || value < 0) {
-      throw new RangeError(`varint must be a non-negative safe integer, got ${value}`)
+      throw new InvalidArgumentError(`varint must be a non-negative safe integer, got ${value}`)
     }
     const out: number[] = []
     let rest = value

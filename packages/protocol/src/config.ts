@@ -29,7 +29,8 @@ export function decodeAppConfig(text: string): AppConfig {
   } catch {
     throw new DecodeError('config.json is not valid JSON')
   }
-  if (typeof value !== 'object' || value === null) throw new DecodeError('config.json is not an object')
+  if (typeof value !== 'object' || value === null)
+    throw new DecodeError('config.json is not an object')
   const { version, relays, relayPeerId } = value as Record<string, unknown>
   if (version !== 1) throw new DecodeError(`config.json version ${String(version)} is unknown`)
   if (!Array.isArray(relays) || !relays.every((r) => typeof r === 'string' && r.length < 1024)) {

@@ -15,23 +15,27 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'murmur-store-level-'))
 }
 
-storageAdapterCompliance('level storage (classic-level on disk)', async () => {
-  const dir = await tempDir()
-  const path = join(dir, 'db')
-  const opened: StorageAdapter[] = [await createLevelStorage({ path })]
-  return {
-    storage: opened[0] as StorageAdapter,
-    reopen: async () => {
-      const storage = await createLevelStorage({ path })
-      opened.push(storage)
-      return storage
-    },
-    cleanup: async () => {
-      for (const storage of opened) await storage.close()
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
-}, { persistent: true })
+storageAdapterCompliance(
+  'level storage (classic-level on disk)',
+  async () => {
+    const dir = await tempDir()
+    const path = join(dir, 'db')
+    const opened: StorageAdapter[] = [await createLevelStorage({ path })]
+    return {
+      storage: opened[0] as StorageAdapter,
+      reopen: async () => {
+        const storage = await createLevelStorage({ path })
+        opened.push(storage)
+        return storage
+      },
+      cleanup: async () => {
+        for (const storage of opened) await storage.close()
+        await rm(dir, { recursive: true, force: true })
+      },
+    }
+  },
+  { persistent: true },
+)
 
 /** Every file of a closed database except LevelDB's own text log, by name. */
 async function snapshot(path: string): Promise<Map<string, Buffer>> {

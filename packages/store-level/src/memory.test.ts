@@ -2,10 +2,14 @@ import { storageAdapterCompliance } from '@murmur/core/testing'
 import { describe, expect, it } from 'vitest'
 import { createMemoryStorage } from './memory.ts'
 
-storageAdapterCompliance('memory storage', async () => {
-  const storage = createMemoryStorage()
-  return { storage, cleanup: () => storage.close() }
-}, { persistent: false })
+storageAdapterCompliance(
+  'memory storage',
+  async () => {
+    const storage = createMemoryStorage()
+    return { storage, cleanup: () => storage.close() }
+  },
+  { persistent: false },
+)
 
 describe('memory storage', () => {
   it('starts empty every time it is created', async () => {

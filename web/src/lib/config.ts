@@ -18,7 +18,9 @@ export async function loadConfig(): Promise<AppConfig> {
   try {
     res = await fetch('/config.json', { cache: 'no-store' })
   } catch (err) {
-    throw new ConfigUnavailableError(`the relay that served this page is unreachable (${String(err)})`)
+    throw new ConfigUnavailableError(
+      `the relay that served this page is unreachable (${String(err)})`,
+    )
   }
   if (!res.ok) throw new ConfigUnavailableError(`the relay answered ${res.status} for /config.json`)
   return decodeAppConfig(await res.text())
@@ -26,7 +28,9 @@ export async function loadConfig(): Promise<AppConfig> {
 
 export function browserRelayAddrs(config: AppConfig, location: Location): string[] {
   const secure = location.protocol === 'https:'
-  const ws = config.relays.filter((a) => (secure ? a.includes('/wss') || a.includes('/tls/ws') : /\/ws(\/|$)/.test(a)))
+  const ws = config.relays.filter((a) =>
+    secure ? a.includes('/wss') || a.includes('/tls/ws') : /\/ws(\/|$)/.test(a),
+  )
   const port = location.port === '' ? (secure ? '443' : '80') : location.port
   const host = location.hostname
   const proto = /^[\d.]+$/.test(host) ? 'ip4' : host.includes(':') ? 'ip6' : 'dns4'

@@ -5,7 +5,8 @@
 
 const en = {
   title: 'Murmur',
-  tagline: 'Peer-to-peer, end-to-end encrypted messaging. No account, no server that owns anything.',
+  tagline:
+    'Peer-to-peer, end-to-end encrypted messaging. No account, no server that owns anything.',
   connectingNetwork: 'Starting your peer…',
   you: 'You',
   relays: 'Relays',
@@ -34,12 +35,14 @@ export type Strings = { readonly [K in keyof typeof en]: string }
 
 const ru: Strings = {
   title: 'Murmur',
-  tagline: 'Сквозное шифрование, прямые соединения между устройствами. Без аккаунта и без сервера-владельца.',
+  tagline:
+    'Сквозное шифрование, прямые соединения между устройствами. Без аккаунта и без сервера-владельца.',
   connectingNetwork: 'Запускаем ваш узел…',
   you: 'Вы',
   relays: 'Ретрансляторы',
   peers: 'Собеседники',
-  noPeers: 'Других узлов пока нет. Откройте эту страницу в другой вкладке или на другом устройстве.',
+  noPeers:
+    'Других узлов пока нет. Откройте эту страницу в другой вкладке или на другом устройстве.',
   relayReserved: 'подключено, через него вас можно найти',
   relayConnected: 'подключено',
   relayConnecting: 'подключение…',

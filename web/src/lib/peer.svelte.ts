@@ -98,7 +98,10 @@ export class BrowserPeer {
   }
 }
 
-export function kindLabel(kind: ConnectionKind, t: { direct: string; relayed: string; directOther: string }): string {
+export function kindLabel(
+  kind: ConnectionKind,
+  t: { direct: string; relayed: string; directOther: string },
+): string {
   if (kind === 'webrtc') return t.direct
   if (kind === 'relayed') return t.relayed
   return t.directOther

@@ -555,7 +555,8 @@ export function storageAdapterCompliance(
       if (options.persistent) {
         it('keeps what was written, and nothing that was deleted, across close and reopen', async () => {
           const reopen = harness.reopen
-          if (reopen === undefined) throw new Error('a persistent adapter\'s harness must provide reopen()')
+          if (reopen === undefined)
+            throw new Error("a persistent adapter's harness must provide reopen()")
           await storage.put(['v1', 'kept'], bytes(1, 2))
           await storage.put(['v1', 'gone'], bytes(3))
           await storage.batch([
