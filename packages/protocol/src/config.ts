@@ -32,7 +32,8 @@ export function decodeAppConfig(text: string): AppConfig {
   if (typeof value !== 'object' || value === null)
     throw new DecodeError('config.json is not an object')
   const { version, relays, relayPeerId } = value as Record<string, unknown>
-  if (version !== 1) throw new DecodeError(`config.json version ${String(version)} is unknown`)
+  if (version !== 1)
+    throw new DecodeError(`config.json version ${JSON.stringify(version)} is unknown`)
   if (!Array.isArray(relays) || !relays.every((r) => typeof r === 'string' && r.length < 1024)) {
     throw new DecodeError('config.json "relays" must be a list of multiaddr strings')
   }
