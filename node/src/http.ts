@@ -16,8 +16,8 @@ import { extname, join, normalize, sep } from 'node:path'
 export interface HttpInit {
   /** Directory of the built web app; when absent, a page says how to build it. */
   readonly webDir: string | undefined
-  /** Body of `/config.json`, computed once libp2p is listening. */
-  readonly config: () => string
+  /** Body of `/config.json`; undefined until libp2p is listening. */
+  readonly config: () => string | undefined
   /** Port of the libp2p WebSocket listener on 127.0.0.1. */
   readonly wsPort: () => number
 }
@@ -67,7 +67,20 @@ async function handle(init: HttpInit, req: IncomingMessage, res: ServerResponse)
   }
   const path = new URL(req.url ?? '/', 'http://relay').pathname
   if (path === '/config.json') {
-    send(res, 200, TYPES['.json']!, init.config(), { 'cache-control': 'no-store' })
+    const config = init.config()
+    if (config === undefined) {
+      send(
+        res,
+        503,
+        'text/plain; charset=utf-8',
+        'the relay is starting; try again in a moment\n',
+        {
+          'retry-after': '1',
+        },
+      )
+    } else {
+      send(res, 200, TYPES['.json']!, config, { 'cache-control': 'no-store' })
+    }
     return
   }
   if (init.webDir === undefined) {

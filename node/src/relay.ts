@@ -53,11 +53,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const server = createHttpServer({
     webDir: options.webDir,
     config: () =>
-      encodeAppConfig({
-        version: 1,
-        relays: node?.getMultiaddrs().map((ma) => ma.toString()) ?? [],
-        relayPeerId: (node?.peerId.toString() ?? '') as PeerIdString,
-      }),
+      node === undefined || node.status !== 'started'
+        ? undefined
+        : encodeAppConfig({
+            version: 1,
+            relays: node.getMultiaddrs().map((ma) => ma.toString()),
+            relayPeerId: node.peerId.toString() as PeerIdString,
+          }),
     wsPort: () => wsPort,
   })
   await listen(server, options.host, options.port)
@@ -95,7 +97,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   }
 }
 
-async function ensureWritableDir(dir: string): Promise<void> {
+/** Creates `dir` if needed and proves it writable, or throws DataDirError naming --data. */
+export async function ensureWritableDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true })
     const probe = join(dir, `.write-test-${process.pid}`)

@@ -71,6 +71,8 @@ export interface NetworkAdapter {
   handle(protocol: ProtocolId, handler: StreamHandler): Promise<void>
   unhandle(protocol: ProtocolId): Promise<void>
   openStream(peer: PeerIdString, protocol: ProtocolId): Promise<FramedStream>
+  /** Connects to a peer at the given addresses (a hint, e.g. from presence); resolves once connected. */
+  dial(peer: PeerIdString, addrs: readonly string[]): Promise<void>
   /** Peers we hold a connection to, relays excluded. */
   peers(): PeerConnection[]
   relays(): RelayStatus[]

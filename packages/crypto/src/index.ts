@@ -76,3 +76,5 @@ export type { ChainKey, SenderChain, ReceiverChain, ReceiverChainOptions } from 
 export { exportBackup, importBackup, DEFAULT_BACKUP_KDF, MAX_BACKUP_PAYLOAD } from './backup.ts'
 export type { BackupOptions, BackupKdfParams } from './backup.ts'
 export { safetyNumber, SAFETY_NUMBER_ITERATIONS } from './safety-number.ts'
+export { signWithLabel, verifyWithLabel, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './sign.ts'
+export { deriveBytes, labelledHash } from './derive.ts'

@@ -18,6 +18,18 @@ export const Labels = {
   chainNext: 'murmur/v1/chain/next',
   backup: 'murmur/v1/backup',
   safetyNumber: 'murmur/v1/safety-number',
+  // Conversation layer (used by @murmur/core).
+  envelope: 'murmur/v1/envelope',
+  presence: 'murmur/v1/presence',
+  welcome: 'murmur/v1/welcome',
+  inviteGrant: 'murmur/v1/invite-grant',
+  inviteProof: 'murmur/v1/invite-proof',
+  ctrlHash: 'murmur/v1/ctrl-hash',
+  baseKey: 'murmur/v1/conversation/base-key',
+  conversationId: 'murmur/v1/conversation/id',
+  doorTopic: 'murmur/v1/door/topic',
+  doorKey: 'murmur/v1/door/key',
+  epochSeal: 'murmur/v1/epoch-seal',
 } as const
 
 export type Label = (typeof Labels)[keyof typeof Labels]

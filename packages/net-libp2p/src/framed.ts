@@ -3,7 +3,8 @@
  * a size limit, backpressure on send, and typed errors for malformed input.
  */
 
-import type { Stream } from '@libp2p/interface'
+import { StreamAbortedError, StreamResetError } from '@libp2p/interface'
+import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface'
 import type { FramedStream } from '@murmur/core'
 import { encodeFrame, FrameDecoder, MAX_STREAM_FRAME } from '@murmur/protocol'
 import type { PeerIdString } from '@murmur/protocol'
@@ -23,10 +24,7 @@ export function framedStream(
     async *frames() {
       const decoder = new FrameDecoder(maxFrame)
       try {
-        for await (const chunk of stream) {
-          const bytes = chunk instanceof Uint8Array ? chunk : chunk.subarray()
-          yield* decoder.push(bytes)
-        }
+        for await (const chunk of incoming(stream)) yield* decoder.push(chunk)
         decoder.end()
       } catch (err) {
         // A peer that sent a bad frame gets the stream torn down; the caller
@@ -41,5 +39,59 @@ export function framedStream(
     abort(err) {
       stream.abort(err)
     },
+  }
+}
+
+/**
+ * What the remote sends, until it has closed its side and all of it was read.
+ *
+ * Not libp2p's own stream iterator: that one ends on the 'remoteCloseWrite' or
+ * 'close' event, so when the remote closed before we began reading it yields
+ * what was buffered and then waits forever, and when the remote reset the
+ * stream first it ends as if closed cleanly. The 'end' event and
+ * `readableEnded` are the documented signals for a reader that comes late.
+ */
+async function* incoming(stream: Stream): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = []
+  let ended = stream.readableEnded
+  let failure: Error | undefined =
+    stream.status === 'reset'
+      ? new StreamResetError()
+      : stream.status === 'aborted'
+        ? new StreamAbortedError()
+        : undefined
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    wake?.()
+    wake = undefined
+  }
+  const onMessage = (evt: StreamMessageEvent): void => {
+    queue.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())
+    notify()
+  }
+  const onEnd = (): void => {
+    ended = true
+    notify()
+  }
+  // A graceful close ends reading through 'end'; only a failure matters here.
+  const onClose = (evt: StreamCloseEvent): void => {
+    failure ??= evt.error
+    notify()
+  }
+  stream.addEventListener('message', onMessage)
+  stream.addEventListener('end', onEnd)
+  stream.addEventListener('close', onClose)
+  try {
+    for (;;) {
+      const chunk = queue.shift()
+      if (chunk !== undefined) yield chunk
+      else if (failure !== undefined) throw failure
+      else if (ended) return
+      else await new Promise<void>((resolve) => (wake = resolve))
+    }
+  } finally {
+    stream.removeEventListener('message', onMessage)
+    stream.removeEventListener('end', onEnd)
+    stream.removeEventListener('close', onClose)
   }
 }

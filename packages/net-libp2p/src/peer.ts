@@ -229,6 +229,23 @@ class Peer implements Libp2pNetwork {
     return framedStream(stream, peer)
   }
 
+  async dial(peer: PeerIdString, addrs: readonly string[]): Promise<void> {
+    this.#assertRunning()
+    const known = this.#peers.get(peer)
+    if (known !== undefined && known.kind !== 'relayed') return
+    const targets = addrs.filter((a) => a.endsWith(`/p2p/${peer}`))
+    if (targets.length === 0) {
+      await this.libp2p.dial(peerIdFromString(peer), {
+        signal: AbortSignal.timeout(DIRECT_DIAL_TIMEOUT),
+      })
+      return
+    }
+    await this.libp2p.dial(
+      targets.map((a) => multiaddr(a)),
+      { signal: AbortSignal.timeout(DIRECT_DIAL_TIMEOUT) },
+    )
+  }
+
   peers(): PeerConnection[] {
     return [...this.#peers.values()]
   }

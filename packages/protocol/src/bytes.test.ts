@@ -141,6 +141,19 @@ describe('the Writer rejects varints it cannot encode', () => {
   )
 })
 
+describe('the Writer rejects bytes out of range instead of truncating them', () => {
+  it.each([-1, 256, 0x1ff, 1.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    '%d is refused with an InvalidArgumentError',
+    (value) => {
+      expectThrowsNamed(() => new Writer().byte(value), 'InvalidArgumentError')
+    },
+  )
+
+  it('0 and 255 are written as themselves', () => {
+    expect(written((w) => w.byte(0).byte(255))).toEqual([0, 255])
+  })
+})
+
 describe('the Reader refuses bad input with a DecodeError', () => {
   it('refuses to read past the end', () => {
     expectThrowsNamed(() => reader().byte(), 'DecodeError')
@@ -171,6 +184,34 @@ describe('the Reader refuses bad input with a DecodeError', () => {
       () => reader(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f).varint(),
       'DecodeError',
     )
+  })
+
+  it.each([
+    ['0 in two bytes', [0x80, 0x00]],
+    ['1 in two bytes', [0x81, 0x00]],
+    ['0 in three bytes', [0x80, 0x80, 0x00]],
+    ['300 in three bytes', [0xac, 0x82, 0x00]],
+    ['2^49 in eight bytes', [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 | 0x40, 0x00]],
+  ])('refuses a varint with a redundant zero group: %s', (_what, bytes) => {
+    expectThrowsNamed(() => reader(...bytes).varint(), 'DecodeError')
+  })
+
+  it('accepts only the shortest encoding of any varint', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.nat(1 << 20), fc.maxSafeNat()), (value) => {
+        const shortest = new Writer().varint(value).finish()
+        // The same value with one more, empty, group.
+        const padded = Uint8Array.of(...shortest, 0x00)
+        padded[shortest.length - 1]! |= 0x80
+        expectThrowsNamed(() => new Reader(padded, 'padded').varint(), 'DecodeError')
+        expect(new Reader(shortest, 'shortest').varint()).toBe(value)
+      }),
+    )
+  })
+
+  it('refuses a field length with a redundant zero group', () => {
+    expectThrowsNamed(() => reader(0x81, 0x00, 0x61).bytes(10), 'DecodeError')
+    expectThrowsNamed(() => reader(0x81, 0x00, 0x61).string(10), 'DecodeError')
   })
 
   it.each([

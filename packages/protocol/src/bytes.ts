@@ -1,7 +1,8 @@
 /**
  * Minimal binary reader/writer used by every Murmur wire format: unsigned
  * LEB128 varints and length-prefixed byte strings. The reader never reads past
- * its input; every failure is a DecodeError.
+ * its input; every failure is a DecodeError. Varints must be in their shortest
+ * form (no trailing zero group), so each value has exactly one encoding.
  */
 
 import { DecodeError, InvalidArgumentError } from './errors.ts'
@@ -15,7 +16,10 @@ export class Writer {
   #length = 0
 
   byte(value: number): this {
-    return this.raw(Uint8Array.of(value & 0xff))
+    if (!Number.isInteger(value) || value < 0 || value > 0xff) {
+      throw new InvalidArgumentError(`byte must be an integer from 0 to 255, got ${value}`)
+    }
+    return this.raw(Uint8Array.of(value))
   }
 
   varint(value: number): this {
@@ -85,6 +89,10 @@ export class Reader {
       const b = this.byte()
       value += (b & 0x7f) * scale
       if ((b & 0x80) === 0) {
+        // A zero last group adds nothing: `80 00` would be a second encoding of 0.
+        if (b === 0 && i > 0) {
+          throw new DecodeError(`${this.#what} has a varint that is not in its shortest form`)
+        }
         if (!Number.isSafeInteger(value)) break
         return value
       }

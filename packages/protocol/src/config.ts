@@ -3,11 +3,16 @@
  *
  *   { "version": 1, "relays": ["/ip4/…/tcp/…/ws/p2p/…", …], "relayPeerId": "12D3…" }
  *
+ * Each relay address is under 1024 characters, the peer id 1 to 128
+ * characters (JavaScript string length), and the whole text at most
+ * MAX_CONFIG bytes of UTF-8. The encoder refuses what the decoder would, so a
+ * relay cannot serve a config its own web app rejects.
+ *
  * The app falls back to an address built from its own location when none of
  * the listed addresses is reachable from the browser (e.g. opened by LAN IP).
  */
 
-import { DecodeError, TooLargeError } from './errors.ts'
+import { DecodeError, InvalidArgumentError, TooLargeError } from './errors.ts'
 import type { PeerIdString } from './ids.ts'
 import { MAX_CONFIG } from './limits.ts'
 
@@ -17,12 +22,39 @@ export interface AppConfig {
   readonly relayPeerId: PeerIdString
 }
 
+/** Relay addresses must be shorter than this many characters. */
+const MAX_RELAY_CHARS = 1024
+const MAX_PEER_ID_CHARS = 128
+
+const encoder = new TextEncoder()
+
+const isRelay = (r: unknown): r is string => typeof r === 'string' && r.length < MAX_RELAY_CHARS
+const isPeerId = (p: unknown): p is string =>
+  typeof p === 'string' && p.length > 0 && p.length <= MAX_PEER_ID_CHARS
+
 export function encodeAppConfig(config: AppConfig): string {
-  return JSON.stringify(config)
+  const { version, relays, relayPeerId } = config
+  if (version !== 1) throw new InvalidArgumentError('config.json version must be 1')
+  if (!relays.every(isRelay)) {
+    throw new InvalidArgumentError(
+      `config.json relays must be strings under ${MAX_RELAY_CHARS} characters`,
+    )
+  }
+  if (!isPeerId(relayPeerId)) {
+    throw new InvalidArgumentError(
+      `config.json relayPeerId must be 1 to ${MAX_PEER_ID_CHARS} characters`,
+    )
+  }
+  // Only the documented fields, in a fixed order.
+  const text = JSON.stringify({ version, relays, relayPeerId })
+  const size = encoder.encode(text).length
+  if (size > MAX_CONFIG) throw new TooLargeError('config.json', size, MAX_CONFIG)
+  return text
 }
 
 export function decodeAppConfig(text: string): AppConfig {
-  if (text.length > MAX_CONFIG) throw new TooLargeError('config.json', text.length, MAX_CONFIG)
+  const size = encoder.encode(text).length
+  if (size > MAX_CONFIG) throw new TooLargeError('config.json', size, MAX_CONFIG)
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -34,11 +66,11 @@ export function decodeAppConfig(text: string): AppConfig {
   const { version, relays, relayPeerId } = value as Record<string, unknown>
   if (version !== 1)
     throw new DecodeError(`config.json version ${JSON.stringify(version)} is unknown`)
-  if (!Array.isArray(relays) || !relays.every((r) => typeof r === 'string' && r.length < 1024)) {
+  if (!Array.isArray(relays) || !relays.every(isRelay)) {
     throw new DecodeError('config.json "relays" must be a list of multiaddr strings')
   }
-  if (typeof relayPeerId !== 'string' || relayPeerId.length === 0 || relayPeerId.length > 128) {
+  if (!isPeerId(relayPeerId)) {
     throw new DecodeError('config.json "relayPeerId" must be a peer id')
   }
-  return { version, relays: relays as string[], relayPeerId: relayPeerId as PeerIdString }
+  return { version, relays, relayPeerId: relayPeerId as PeerIdString }
 }

@@ -1,14 +1,26 @@
 /**
  * The foundation demo's chat line: who said it and what. Not encrypted: it
  * travels on DEMO_CHAT_TOPIC only to show that peers reach each other.
- * Format (v1): u8 version=1, string peer id (≤ 128 B), string text (≤ MAX_DEMO_LINE B), varint sent-at ms.
+ * Format (v1):
+ *
+ *   u8      version = 1
+ *   string  sender peer id, 1 to 128 bytes
+ *   string  text, ≤ MAX_DEMO_LINE bytes
+ *   varint  sent-at, milliseconds since the epoch
+ *
+ * Strings are varint-length-prefixed UTF-8. The whole line is ≤
+ * MAX_DEMO_LINE_MESSAGE; a larger input is refused before parsing.
  */
 
 import { Reader, Writer } from './bytes.ts'
-import { DecodeError, TooLargeError } from './errors.ts'
+import { DecodeError, InvalidArgumentError, TooLargeError } from './errors.ts'
 import type { PeerIdString } from './ids.ts'
+import { MAX_DEMO_LINE, MAX_DEMO_LINE_MESSAGE } from './limits.ts'
 
-export const MAX_DEMO_LINE = 2000
+// Kept here too: callers imported it from this module before limits.ts had it.
+export { MAX_DEMO_LINE } from './limits.ts'
+
+const MAX_SENDER = 128
 
 export interface DemoLine {
   readonly from: PeerIdString
@@ -16,17 +28,30 @@ export interface DemoLine {
   readonly sentAt: number
 }
 
+const encoder = new TextEncoder()
+
 export function encodeDemoLine(line: DemoLine): Uint8Array {
-  const text = new TextEncoder().encode(line.text)
+  const from = encoder.encode(line.from)
+  if (from.length === 0) throw new InvalidArgumentError('demo line sender id is empty')
+  if (from.length > MAX_SENDER) {
+    throw new InvalidArgumentError(
+      `demo line sender id is ${from.length} bytes (limit ${MAX_SENDER})`,
+    )
+  }
+  const text = encoder.encode(line.text)
   if (text.length > MAX_DEMO_LINE) throw new TooLargeError('line', text.length, MAX_DEMO_LINE)
-  return new Writer().byte(1).string(line.from).bytes(text).varint(line.sentAt).finish()
+  return new Writer().byte(1).bytes(from).bytes(text).varint(line.sentAt).finish()
 }
 
 export function decodeDemoLine(data: Uint8Array): DemoLine {
+  if (data.length > MAX_DEMO_LINE_MESSAGE) {
+    throw new TooLargeError('demo line', data.length, MAX_DEMO_LINE_MESSAGE)
+  }
   const r = new Reader(data, 'demo line')
   const version = r.byte()
   if (version !== 1) throw new DecodeError(`demo line version ${version} is unknown`)
-  const from = r.string(128) as PeerIdString
+  const from = r.string(MAX_SENDER) as PeerIdString
+  if (from.length === 0) throw new DecodeError('demo line has an empty sender id')
   const text = r.string(MAX_DEMO_LINE)
   const sentAt = r.varint()
   r.end()

@@ -1,24 +1,34 @@
 import { describe, expect, it } from 'vitest'
 import { encodeBeacon } from './beacon.ts'
-import { encodeDemoLine, MAX_DEMO_LINE } from './demo-line.ts'
+import { encodeDemoLine, MAX_DEMO_LINE as DEMO_LINE_MODULE_MAX } from './demo-line.ts'
 import { encodeFrame } from './frames.ts'
 import { asPeerId } from './ids.ts'
 import {
   MAX_BEACON,
   MAX_BEACON_ADDRS,
   MAX_CONFIG,
+  MAX_DEMO_LINE,
+  MAX_DEMO_LINE_MESSAGE,
   MAX_PUBSUB_MESSAGE,
   MAX_STREAM_FRAME,
 } from './limits.ts'
+import { MAX_TOPIC_MESSAGE_BYTES } from './wire/limits.ts'
 
 describe('size limits', () => {
   it('keep their documented values', () => {
-    expect(MAX_PUBSUB_MESSAGE).toBe(256 * 1024)
+    expect(MAX_PUBSUB_MESSAGE).toBe(257 * 1024)
+    // The largest envelope, wrapped as a topic message, still fits one pubsub message.
+    expect(MAX_TOPIC_MESSAGE_BYTES).toBeLessThanOrEqual(MAX_PUBSUB_MESSAGE)
     expect(MAX_STREAM_FRAME).toBe(1024 * 1024)
     expect(MAX_BEACON).toBe(4 * 1024)
     expect(MAX_BEACON_ADDRS).toBe(16)
     expect(MAX_CONFIG).toBe(16 * 1024)
     expect(MAX_DEMO_LINE).toBe(2000)
+    expect(MAX_DEMO_LINE_MESSAGE).toBe(2141)
+  })
+
+  it('still export MAX_DEMO_LINE from demo-line.ts, where callers first found it', () => {
+    expect(DEMO_LINE_MODULE_MAX).toBe(MAX_DEMO_LINE)
   })
 
   it('let the largest beacon and the largest demo line fit in one pubsub message', () => {
@@ -28,7 +38,8 @@ describe('size limits', () => {
       text: 'x'.repeat(MAX_DEMO_LINE),
       sentAt: Number.MAX_SAFE_INTEGER,
     })
-    expect(longestLine.length).toBeLessThanOrEqual(MAX_PUBSUB_MESSAGE)
+    expect(longestLine.length).toBe(MAX_DEMO_LINE_MESSAGE)
+    expect(MAX_DEMO_LINE_MESSAGE).toBeLessThanOrEqual(MAX_PUBSUB_MESSAGE)
   })
 
   it('let a full pubsub message travel in one stream frame', () => {

@@ -1,0 +1,978 @@
+/**
+ * One conversation as this device holds it: the per-device envelope logs, the
+ * ctrl DAG and the membership computed from it, the epochs whose secrets we
+ * hold, the per-author Yjs state, and the message index.
+ *
+ * Every envelope — from gossip, from sync, or written here — goes through one
+ * serial queue, so storage and memory change together, one envelope at a time.
+ * An envelope that cannot be processed yet (its epoch key or its author's
+ * admission has not arrived) waits in `pending` and is retried whenever the
+ * membership or the set of epochs changes.
+ */
+
+import {
+  decodeDeviceCertificate,
+  decodeSignedPrekey,
+  decrypt,
+  labelledHash,
+  Labels,
+  newEpochSecret,
+  open as openSealed,
+  randomBytes,
+  receiverChain,
+  restoreReceiverChain,
+  restoreSenderChain,
+  seal,
+  senderChain,
+  toBase64url,
+  toHex,
+  verifyDeviceCertificate,
+  verifyPrekey,
+} from '@murmur/crypto'
+import type { ReceiverChain, SenderChain } from '@murmur/crypto'
+import {
+  decodeCtrlPayload,
+  decodeKeyPayload,
+  decodeMsgPayload,
+  encodeCtrlPayload,
+  encodeKeyPayload,
+  encodeMsgPayload,
+  encodeTopicMessage,
+  splitEnvelope,
+} from '@murmur/protocol'
+import type {
+  ConversationSettings,
+  CtrlOp,
+  EnvelopeKind,
+  MemberRecord,
+  MessageId,
+  MsgPayload,
+  Role,
+} from '@murmur/protocol'
+import { BASE_EPOCH, deviceSenderTag, isBaseEpoch, routingKeys } from './derive.ts'
+import type { RoutingKeys } from './derive.ts'
+import { openEnvelope, sealEnvelope } from './envelope.ts'
+import type { OpenedEnvelope } from './envelope.ts'
+import { NotAllowedError, NotMemberError } from './errors.ts'
+import { memberRecord } from './identity.ts'
+import type { LocalIdentity } from './identity.ts'
+import type { Logger } from './logger.ts'
+import { canPost, evaluateMembership, memberDevices, stateAt } from './membership.ts'
+import type { CtrlNode, MembershipState } from './membership.ts'
+import {
+  decodeCtrl,
+  decodeEpoch,
+  decodeVector,
+  encodeConversation,
+  encodeCtrl,
+  encodeEpoch,
+  encodeMessage,
+  encodeVector,
+  keys,
+} from './records.ts'
+import type {
+  ConversationRecord,
+  EpochRecord,
+  MessageRecord,
+  StoredCtrl,
+  Vector,
+} from './records.ts'
+import { createSharedState } from './shared-state.ts'
+import type { SharedState } from './shared-state.ts'
+import type { BatchOp, StorageAdapter } from './storage.ts'
+
+export interface ConversationHost {
+  readonly storage: StorageAdapter
+  readonly self: LocalIdentity
+  readonly log: Logger
+  readonly now: () => number
+  /** Publishes on the conversation topic; failures leave the envelope in the outbox. */
+  publish(conversation: Conversation, data: Uint8Array): Promise<void>
+  /** Something changed that the messenger reports as an event. */
+  notify(conversation: Conversation, change: ConversationChange): void
+}
+
+export type ConversationChange =
+  | { readonly type: 'message'; readonly message: MessageRecord }
+  | {
+      readonly type: 'member'
+      readonly user: string
+      readonly change: 'added' | 'removed' | 'role'
+      readonly role?: Role
+    }
+  | { readonly type: 'removed' }
+  | {
+      readonly type: 'state'
+      readonly kind: string
+      readonly messageId?: string
+      readonly user: string
+    }
+  | { readonly type: 'gap'; readonly missing: number }
+
+export type IngestResult = 'accepted' | 'duplicate' | 'pending' | 'rejected'
+
+const hex = toHex
+
+export class Conversation {
+  record: ConversationRecord
+  readonly keys: RoutingKeys
+  readonly myTag: Uint8Array
+  readonly myTagHex: string
+  readonly shared: SharedState
+  membership: MembershipState
+  readonly #host: ConversationHost
+  readonly #vector: Vector
+  readonly #ctrl = new Map<string, StoredCtrl & { node: CtrlNode | undefined }>()
+  /** device hex → user hex, from every verified certificate seen in any ctrl op. */
+  readonly #deviceUsers = new Map<string, string>()
+  readonly #epochs = new Map<string, EpochRecord>()
+  readonly #receivers = new Map<string, ReceiverChain>()
+  #sender: { epochId: string; chain: SenderChain } | undefined
+  readonly #pending = new Map<string, Uint8Array>()
+  #queue: Promise<unknown> = Promise.resolve()
+
+  private constructor(host: ConversationHost, record: ConversationRecord, vector: Vector) {
+    this.#host = host
+    this.record = record
+    this.keys = routingKeys(record.routing)
+    this.myTag = deviceSenderTag(record.routing, host.self.device.publicKey)
+    this.myTagHex = hex(this.myTag)
+    this.#vector = vector
+    this.shared = createSharedState()
+    this.membership = evaluateMembership([])
+    this.shared.onChange((change) =>
+      host.notify(this, {
+        type: 'state',
+        kind: change.kind,
+        user: change.user,
+        ...(change.messageId === undefined ? {} : { messageId: change.messageId }),
+      }),
+    )
+  }
+
+  get id(): string {
+    return this.record.conversationId
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Makes a new conversation with this device's user as owner. */
+  static async create(
+    host: ConversationHost,
+    init: { kind: ConversationRecord['kind']; name: string; settings: ConversationSettings },
+  ): Promise<Conversation> {
+    const routing = randomBytes(32)
+    const keysOf = routingKeys(routing)
+    const record: ConversationRecord = {
+      conversationId: keysOf.conversationId,
+      kind: init.kind,
+      routing,
+      door: randomBytes(32),
+      joinedAt: host.now(),
+      ended: undefined,
+      lastRead: 0,
+    }
+    await host.storage.put(keys.conv(record.conversationId), encodeConversation(record))
+    const conv = new Conversation(host, record, new Map())
+    await conv.writeCtrl({
+      type: 'create',
+      conversationKind: init.kind,
+      name: init.name,
+      owner: memberRecord(host.self),
+      settings: init.settings,
+      nonce: randomBytes(16),
+    })
+    return conv
+  }
+
+  /** Joins from the secrets of a welcome: routing, door and epoch secrets; the rest comes by sync. */
+  static async fromWelcome(
+    host: ConversationHost,
+    init: {
+      kind: ConversationRecord['kind']
+      routing: Uint8Array
+      door: Uint8Array
+      epochs: readonly { epochId: Uint8Array; secret: Uint8Array }[]
+    },
+  ): Promise<Conversation> {
+    const keysOf = routingKeys(init.routing)
+    const record: ConversationRecord = {
+      conversationId: keysOf.conversationId,
+      kind: init.kind,
+      routing: init.routing,
+      door: init.door,
+      joinedAt: host.now(),
+      ended: undefined,
+      lastRead: 0,
+    }
+    const ops: BatchOp[] = [
+      { type: 'put', key: keys.conv(record.conversationId), value: encodeConversation(record) },
+    ]
+    const conv = new Conversation(host, record, new Map())
+    for (const { epochId, secret } of init.epochs) {
+      const epoch: EpochRecord = {
+        epochId: hex(epochId),
+        secret,
+        parents: [],
+        tainted: false,
+        createdAt: host.now(),
+      }
+      conv.#epochs.set(epoch.epochId, epoch)
+      ops.push({
+        type: 'put',
+        key: keys.epoch(record.conversationId, epoch.epochId),
+        value: encodeEpoch(epoch),
+      })
+    }
+    await host.storage.batch(ops)
+    return conv
+  }
+
+  static async load(host: ConversationHost, record: ConversationRecord): Promise<Conversation> {
+    const { storage } = host
+    const cid = record.conversationId
+    const vv = await storage.get(keys.vv(cid))
+    const conv = new Conversation(host, record, vv === undefined ? new Map() : decodeVector(vv))
+    for await (const [, value] of storage.range(keys.epochPrefix(cid))) {
+      const epoch = decodeEpoch(value)
+      conv.#epochs.set(epoch.epochId, epoch)
+    }
+    for await (const [, value] of storage.range(keys.ctrlPrefix(cid))) {
+      const stored = decodeCtrl(value)
+      conv.#indexCtrl(stored)
+    }
+    conv.#evaluate()
+    for await (const [key, value] of storage.range(keys.statePrefix(cid))) {
+      const user = key[3]
+      if (user !== undefined) conv.shared.load(user, value)
+    }
+    for await (const [key, value] of storage.range(keys.pendingPrefix(cid))) {
+      conv.#pending.set(key.slice(3).join('/'), value)
+    }
+    return conv
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  get isMember(): boolean {
+    return this.membership.members.has(this.#host.self.userId) && this.record.ended === undefined
+  }
+
+  roleOf(user: string): Role | undefined {
+    return this.membership.members.get(user)?.role
+  }
+
+  get name(): string {
+    return this.shared.name((user) => isAdminRole(this.roleOf(user))) ?? this.membership.name ?? ''
+  }
+
+  /** senderTag hex → highest contiguous seq held. */
+  syncVector(): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const [tag, { contiguous }] of this.#vector) if (contiguous > 0) out.set(tag, contiguous)
+    return out
+  }
+
+  /** Envelopes that someone holding `theirs` lacks, per sender in seq order. */
+  async *envelopesMissingFrom(theirs: ReadonlyMap<string, number>): AsyncGenerator<Uint8Array> {
+    for (const [tag, { contiguous }] of this.#vector) {
+      const have = theirs.get(tag) ?? 0
+      if (contiguous <= have) continue
+      for await (const [key, value] of this.#host.storage.range(keys.envPrefix(this.id, tag))) {
+        const seq = Number(key[4])
+        if (seq > have) yield value
+      }
+    }
+  }
+
+  /** Envelopes we know exist (from their seq) but do not hold, plus those waiting on keys. */
+  get missing(): number {
+    let missing = 0
+    for (const { contiguous, highest } of this.#vector.values())
+      missing += Math.max(0, highest - contiguous)
+    return missing + this.#pending.size
+  }
+
+  /** Our own envelopes with a seq above what `theirs` holds: still undelivered to that peer. */
+  isDeliveredTo(theirs: ReadonlyMap<string, number>, seq: number): boolean {
+    return (theirs.get(this.myTagHex) ?? 0) >= seq
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Sends a text message; returns its id. */
+  async sendMessage(payload: MsgPayload): Promise<MessageRecord> {
+    this.#assertCanWrite()
+    if (!canPost(this.membership, this.#host.self.userId)) {
+      throw new NotAllowedError('only admins can post in this channel')
+    }
+    return this.#serial(async () => {
+      const { record } = await this.#write('msg', encodeMsgPayload(payload), 'epoch')
+      if (record === undefined) throw new Error('message record missing')
+      return record
+    })
+  }
+
+  /** Writes a Yjs update made by the local device into the shared state. */
+  async writeState(update: Uint8Array): Promise<void> {
+    this.#assertCanWrite()
+    await this.#serial(() => this.#write('state', update, 'epoch'))
+  }
+
+  /** Appends a membership op, then rotates the epoch if the op shrank the group. */
+  async writeCtrl(op: CtrlOp): Promise<string> {
+    return this.#serial(async () => {
+      const payload = encodeCtrlPayload({ parents: this.membership.heads.map(fromHexBytes), op })
+      const { ctrlHash } = await this.#write('ctrl', payload, 'base')
+      if (ctrlHash === undefined) throw new Error('ctrl hash missing')
+      if (
+        op.type === 'remove' ||
+        op.type === 'leave' ||
+        (op.type === 'add' && !(this.membership.settings?.historyVisible ?? true))
+      ) {
+        if (op.type !== 'leave') await this.#rotate()
+      }
+      return ctrlHash
+    })
+  }
+
+  /** Every epoch secret we hold (for a welcome), newest last. */
+  epochSecrets(): { epochId: Uint8Array; secret: Uint8Array }[] {
+    return [...this.#epochs.values()]
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((e) => ({ epochId: fromHexBytes(e.epochId), secret: e.secret }))
+  }
+
+  /** Makes sure there is an epoch we may send with, rotating if needed. */
+  async ensureEpoch(): Promise<void> {
+    await this.#serial(async () => {
+      if (this.#sendableEpoch() === undefined) await this.#rotate()
+    })
+  }
+
+  async markRead(ts: number): Promise<void> {
+    if (ts <= this.record.lastRead) return
+    this.record = { ...this.record, lastRead: ts }
+    await this.#host.storage.put(keys.conv(this.id), encodeConversation(this.record))
+  }
+
+  async end(reason: 'removed' | 'left'): Promise<void> {
+    this.record = { ...this.record, ended: reason }
+    await this.#host.storage.put(keys.conv(this.id), encodeConversation(this.record))
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** Takes an envelope from the network (gossip or sync). */
+  ingest(bytes: Uint8Array): Promise<IngestResult> {
+    return this.#serial(() => this.#ingest(bytes, true))
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task, task)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  async #ingest(bytes: Uint8Array, retryPending: boolean): Promise<IngestResult> {
+    const { header } = splitEnvelope(bytes)
+    const tag = hex(header.senderTag)
+    const cid = this.id
+    const existing = await this.#host.storage.get(keys.env(cid, tag, header.seq))
+    if (existing !== undefined) {
+      if (!equalBytes(existing, bytes))
+        this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
+      return 'duplicate'
+    }
+    this.#noteSeen(tag, header.seq)
+    let opened: OpenedEnvelope
+    let chainUpdate: BatchOp | undefined
+    try {
+      const result = await this.#open(bytes)
+      if (result === undefined) return this.#park(tag, header.seq, bytes)
+      opened = result.opened
+      chainUpdate = result.chainUpdate
+    } catch (err) {
+      this.#host.log('envelope %s/%d rejected - %s', tag, header.seq, (err as Error).message)
+      return 'rejected'
+    }
+    const device = hex(opened.body.device)
+    const ops: BatchOp[] = []
+    if (chainUpdate !== undefined) ops.push(chainUpdate)
+    const outcome = await this.#apply(opened, device, tag, bytes, ops)
+    if (outcome === 'pending') return this.#park(tag, header.seq, bytes)
+    await this.#commit(tag, header.seq, bytes, ops)
+    if (outcome.afterCommit !== undefined) outcome.afterCommit()
+    if (outcome.unblocks && retryPending) await this.#retryPending()
+    return 'accepted'
+  }
+
+  async #open(
+    bytes: Uint8Array,
+  ): Promise<{ opened: OpenedEnvelope; chainUpdate?: BatchOp } | undefined> {
+    const { header } = splitEnvelope(bytes)
+    if (isBaseEpoch(header.epochId)) {
+      return {
+        opened: openEnvelope(this.record.routing, bytes, (_h, ct, aad) =>
+          decrypt(this.keys.baseKey, ct, aad),
+        ),
+      }
+    }
+    const epochId = hex(header.epochId)
+    const epoch = this.#epochs.get(epochId)
+    if (epoch === undefined) return undefined
+    const tag = hex(header.senderTag)
+    const chain = await this.#receiver(epoch, header.senderTag)
+    const opened = openEnvelope(this.record.routing, bytes, (h, ct, aad) =>
+      chain.decrypt(h.chainIndex, ct, aad),
+    )
+    return {
+      opened,
+      chainUpdate: { type: 'put', key: keys.chain(this.id, epochId, tag), value: chain.save() },
+    }
+  }
+
+  async #receiver(epoch: EpochRecord, tag: Uint8Array): Promise<ReceiverChain> {
+    const id = `${epoch.epochId}/${hex(tag)}`
+    let chain = this.#receivers.get(id)
+    if (chain === undefined) {
+      const saved = await this.#host.storage.get(keys.chain(this.id, epoch.epochId, hex(tag)))
+      chain = saved === undefined ? receiverChain(epoch.secret, tag) : restoreReceiverChain(saved)
+      this.#receivers.set(id, chain)
+    }
+    return chain
+  }
+
+  /** Applies a verified envelope; adds its derived records to `ops`. */
+  async #apply(
+    opened: OpenedEnvelope,
+    device: string,
+    tag: string,
+    bytes: Uint8Array,
+    ops: BatchOp[],
+  ): Promise<'pending' | { unblocks: boolean; afterCommit?: () => void }> {
+    const { body } = opened
+    switch (body.kind) {
+      case 'ctrl':
+        return this.#applyCtrl(body.payload, device, body.ts, ops)
+      case 'key':
+        return this.#applyKey(body.payload, device, ops)
+      case 'msg':
+      case 'state': {
+        const user = this.#deviceUsers.get(device)
+        if (user === undefined) return 'pending'
+        if (!this.membership.members.has(user)) {
+          this.#host.log('%s from non-member %s dropped', body.kind, user.slice(0, 8))
+          return { unblocks: false }
+        }
+        if (body.kind === 'state') {
+          // Every device the user ever had here: a current device may overwrite a
+          // removed one's entries, and every peer must accept that alike.
+          const devices = [...this.#deviceUsers]
+            .filter(([, u]) => u === user)
+            .map(([d]) => fromHexBytes(d))
+          try {
+            this.shared.apply(body.payload, { user, device: body.device }, devices)
+          } catch (err) {
+            this.#host.log(
+              'state update from %s rejected - %s',
+              user.slice(0, 8),
+              (err as Error).message,
+            )
+            return { unblocks: false }
+          }
+          ops.push(...this.#stateSnapshotOps(user))
+          return { unblocks: false }
+        }
+        if (this.membership.conversationKind === 'channel' && !canPost(this.membership, user)) {
+          return { unblocks: false }
+        }
+        let payload: MsgPayload
+        try {
+          payload = decodeMsgPayload(body.payload)
+        } catch (err) {
+          this.#host.log('message payload rejected - %s', (err as Error).message)
+          return { unblocks: false }
+        }
+        const record = messageRecord(bytes, payload, user, device, body.ts, tag, opened.header.seq)
+        ops.push(...messageOps(this.id, record))
+        return {
+          unblocks: false,
+          afterCommit: () => this.#host.notify(this, { type: 'message', message: record }),
+        }
+      }
+    }
+  }
+
+  async #applyCtrl(
+    payloadBytes: Uint8Array,
+    device: string,
+    ts: number,
+    ops: BatchOp[],
+  ): Promise<'pending' | { unblocks: boolean; afterCommit?: () => void }> {
+    let payload
+    try {
+      payload = decodeCtrlPayload(payloadBytes)
+    } catch (err) {
+      this.#host.log('ctrl payload rejected - %s', (err as Error).message)
+      return { unblocks: false }
+    }
+    // Certificates inside the op (the creator's, an added member's) tell us whose devices they are.
+    this.#learnDevices(payload.op)
+    const authorUser = this.#deviceUsers.get(device)
+    if (authorUser === undefined) return 'pending'
+    const stored: StoredCtrl = {
+      hash: ctrlHash(payloadBytes, device, ts),
+      authorUser,
+      authorDevice: device,
+      ts,
+      payload: payloadBytes,
+    }
+    if (this.#ctrl.has(stored.hash)) return { unblocks: false }
+    this.#indexCtrl(stored)
+    ops.push({ type: 'put', key: keys.ctrl(this.id, stored.hash), value: encodeCtrl(stored) })
+    const changes = this.#evaluate()
+    return { unblocks: true, afterCommit: changes }
+  }
+
+  async #applyKey(
+    payloadBytes: Uint8Array,
+    device: string,
+    ops: BatchOp[],
+  ): Promise<'pending' | { unblocks: boolean }> {
+    const payload = decodeKeyPayload(payloadBytes)
+    const epochId = hex(payload.epochId)
+    const parents = payload.parents.map(hex)
+    if (parents.some((p) => !this.membership.valid.has(p))) return 'pending'
+    const at = stateAt(this.#nodes(), parents)
+    const author = this.#deviceUsers.get(device)
+    if (author === undefined || !at.members.has(author)) {
+      this.#host.log('key envelope from a non-member dropped')
+      return { unblocks: false }
+    }
+    const expected = new Set(
+      memberDevices(at).map(({ device: d }) =>
+        hex(decodeDeviceCertificate(d.certificate).devicePublicKey),
+      ),
+    )
+    const sealedTo = payload.seals.map((s) => hex(s.device))
+    // An epoch sealed to anyone who was not a member at its parents must never carry our messages.
+    const tainted = sealedTo.some((d) => !expected.has(d))
+    const known = this.#epochs.get(epochId)
+    let secret = known?.secret
+    if (secret === undefined) {
+      const mine = payload.seals.find((s) => hex(s.device) === this.#host.self.deviceHex)
+      if (mine === undefined) return { unblocks: false }
+      try {
+        secret = openSealed(
+          this.#host.self.prekey.privateKey,
+          mine.sealed,
+          sealAad(this.keys.convTag, payload.epochId),
+        )
+      } catch (err) {
+        this.#host.log('epoch seal did not open - %s', (err as Error).message)
+        return { unblocks: false }
+      }
+    }
+    const epoch: EpochRecord = {
+      epochId,
+      secret,
+      parents,
+      tainted: tainted || (known?.tainted ?? false),
+      createdAt: known?.createdAt ?? this.#host.now(),
+    }
+    this.#epochs.set(epochId, epoch)
+    ops.push({ type: 'put', key: keys.epoch(this.id, epochId), value: encodeEpoch(epoch) })
+    return { unblocks: true }
+  }
+
+  #learnDevices(op: CtrlOp): void {
+    const records: MemberRecord[] =
+      op.type === 'create' ? [op.owner] : op.type === 'add' ? [op.member] : []
+    for (const member of records) {
+      for (const device of member.devices) {
+        try {
+          const cert = decodeDeviceCertificate(device.certificate)
+          if (!verifyDeviceCertificate(cert, member.identity)) continue
+          this.#deviceUsers.set(hex(cert.devicePublicKey), hex(member.identity))
+        } catch {
+          continue // a malformed certificate names no device
+        }
+      }
+    }
+  }
+
+  #indexCtrl(stored: StoredCtrl): void {
+    let node: CtrlNode | undefined
+    try {
+      const payload = decodeCtrlPayload(stored.payload)
+      this.#learnDevices(payload.op)
+      node = {
+        hash: stored.hash,
+        parents: payload.parents.map(hex),
+        authorUser: stored.authorUser,
+        authorDevice: stored.authorDevice,
+        ts: stored.ts,
+        op: payload.op,
+      }
+    } catch {
+      node = undefined // unreadable stored op: ignored, kept for sync
+    }
+    this.#ctrl.set(stored.hash, { ...stored, node })
+  }
+
+  #nodes(): CtrlNode[] {
+    const out: CtrlNode[] = []
+    for (const { node } of this.#ctrl.values()) if (node !== undefined) out.push(node)
+    return out
+  }
+
+  /** Recomputes membership; returns a function that reports what changed. */
+  #evaluate(): () => void {
+    const before = this.membership
+    this.membership = evaluateMembership(this.#nodes())
+    const after = this.membership
+    return () => {
+      for (const [user, member] of after.members) {
+        const old = before.members.get(user)
+        if (old === undefined)
+          this.#host.notify(this, { type: 'member', user, change: 'added', role: member.role })
+        else if (old.role !== member.role)
+          this.#host.notify(this, { type: 'member', user, change: 'role', role: member.role })
+      }
+      for (const user of before.members.keys()) {
+        if (!after.members.has(user))
+          this.#host.notify(this, { type: 'member', user, change: 'removed' })
+      }
+      const me = this.#host.self.userId
+      if (before.members.has(me) && !after.members.has(me) && this.record.ended === undefined) {
+        void this.end('removed').then(() => this.#host.notify(this, { type: 'removed' }))
+      }
+    }
+  }
+
+  #stateSnapshotOps(user: string): BatchOp[] {
+    const snapshot = this.shared.snapshotOf(user)
+    return snapshot === undefined
+      ? []
+      : [{ type: 'put', key: keys.state(this.id, user), value: snapshot }]
+  }
+
+  #noteSeen(tag: string, seq: number): void {
+    const entry = this.#vector.get(tag) ?? { contiguous: 0, highest: 0 }
+    if (seq > entry.highest) this.#vector.set(tag, { ...entry, highest: seq })
+  }
+
+  async #park(tag: string, seq: number, bytes: Uint8Array): Promise<IngestResult> {
+    const id = `${tag}/${String(seq).padStart(10, '0')}`
+    if (!this.#pending.has(id)) {
+      this.#pending.set(id, bytes)
+      await this.#host.storage.put(keys.pending(this.id, tag, seq), bytes)
+    }
+    return 'pending'
+  }
+
+  async #commit(tag: string, seq: number, bytes: Uint8Array, ops: BatchOp[]): Promise<void> {
+    const entry = this.#vector.get(tag) ?? { contiguous: 0, highest: 0 }
+    let contiguous = entry.contiguous
+    if (seq === contiguous + 1) {
+      contiguous = seq
+      // Envelopes that arrived ahead of this one close the gap now.
+      while (await this.#host.storage.get(keys.env(this.id, tag, contiguous + 1))) contiguous++
+    }
+    this.#vector.set(tag, { contiguous, highest: Math.max(entry.highest, seq) })
+    const pendingId = `${tag}/${String(seq).padStart(10, '0')}`
+    const wasPending = this.#pending.delete(pendingId)
+    await this.#host.storage.batch([
+      ...ops,
+      { type: 'put', key: keys.env(this.id, tag, seq), value: bytes },
+      { type: 'put', key: keys.vv(this.id), value: encodeVector(this.#vector) },
+      ...(wasPending ? [{ type: 'del' as const, key: keys.pending(this.id, tag, seq) }] : []),
+    ])
+  }
+
+  async #retryPending(): Promise<void> {
+    // Each pass may unlock more (a key envelope, then the messages it keys).
+    for (let pass = 0; pass < 8 && this.#pending.size > 0; pass++) {
+      let progressed = false
+      for (const [id, bytes] of [...this.#pending]) {
+        this.#pending.delete(id)
+        const tagSeq = id.split('/')
+        const result = await this.#ingest(bytes, false).catch(() => 'rejected' as const)
+        if (result === 'pending') continue
+        progressed = true
+        if (result !== 'accepted') {
+          await this.#host.storage.del(keys.pending(this.id, tagSeq[0] ?? '', Number(tagSeq[1])))
+        }
+      }
+      if (!progressed) break
+    }
+  }
+
+  // ------------------------------------------------------------ own envelopes
+
+  #assertCanWrite(): void {
+    if (this.record.ended !== undefined || !this.membership.members.has(this.#host.self.userId)) {
+      throw new NotMemberError(
+        this.record.ended === 'left'
+          ? 'you left this conversation'
+          : 'you are not a member of this conversation any more',
+      )
+    }
+  }
+
+  async #write(
+    kind: EnvelopeKind,
+    payload: Uint8Array,
+    keying: 'base' | 'epoch',
+  ): Promise<{ record?: MessageRecord; ctrlHash?: string }> {
+    const self = this.#host.self
+    const seq = (this.#vector.get(this.myTagHex)?.contiguous ?? 0) + 1
+    const ts = Math.max(this.#host.now(), 1)
+    const ops: BatchOp[] = []
+    let key: Uint8Array
+    let epochId: Uint8Array = BASE_EPOCH
+    let chainIndex = 0
+    if (keying === 'base') {
+      key = this.keys.baseKey
+    } else {
+      let epoch = this.#sendableEpoch()
+      if (epoch === undefined) {
+        await this.#rotate()
+        epoch = this.#sendableEpoch()
+        if (epoch === undefined) throw new Error('no epoch to send with after rotation')
+      }
+      const chain = await this.#senderChain(epoch)
+      const next = chain.next()
+      key = next.key
+      chainIndex = next.index
+      epochId = fromHexBytes(epoch.epochId)
+      ops.push({
+        type: 'put',
+        key: keys.chain(this.id, epoch.epochId, 'self'),
+        value: chain.save(),
+      })
+    }
+    const bytes = sealEnvelope({
+      convTag: this.keys.convTag,
+      senderTag: this.myTag,
+      seq,
+      epochId,
+      chainIndex,
+      key,
+      kind,
+      payload,
+      ts,
+      device: self.device,
+    })
+    let record: MessageRecord | undefined
+    let ctrl: string | undefined
+    let after: (() => void) | undefined
+    if (kind === 'msg') {
+      record = messageRecord(
+        bytes,
+        decodeMsgPayload(payload),
+        self.userId,
+        self.deviceHex,
+        ts,
+        this.myTagHex,
+        seq,
+      )
+      ops.push(...messageOps(this.id, record))
+    } else if (kind === 'ctrl') {
+      const result = await this.#applyCtrl(payload, self.deviceHex, ts, ops)
+      if (result !== 'pending') after = result.afterCommit
+      ctrl = ctrlHash(payload, self.deviceHex, ts)
+    } else if (kind === 'key') {
+      await this.#applyKey(payload, self.deviceHex, ops)
+    } else {
+      ops.push(...this.#stateSnapshotOps(self.userId))
+    }
+    ops.push({ type: 'put', key: keys.out(this.id, seq), value: bytes })
+    await this.#commit(this.myTagHex, seq, bytes, ops)
+    after?.()
+    await this.#publish(bytes)
+    return {
+      ...(record === undefined ? {} : { record }),
+      ...(ctrl === undefined ? {} : { ctrlHash: ctrl }),
+    }
+  }
+
+  async #publish(envelope: Uint8Array): Promise<void> {
+    try {
+      await this.#host.publish(this, encodeTopicMessage({ type: 'envelope', envelope }))
+    } catch (err) {
+      this.#host.log('publish failed, envelope stays in the outbox - %s', (err as Error).message)
+    }
+  }
+
+  async #senderChain(epoch: EpochRecord): Promise<SenderChain> {
+    if (this.#sender?.epochId === epoch.epochId) return this.#sender.chain
+    const saved = await this.#host.storage.get(keys.chain(this.id, epoch.epochId, 'self'))
+    const chain =
+      saved === undefined ? senderChain(epoch.secret, this.myTag) : restoreSenderChain(saved)
+    this.#sender = { epochId: epoch.epochId, chain }
+    return chain
+  }
+
+  /**
+   * An epoch we may send with: not tainted, and created after every removal
+   * and departure (and every addition, when new members must not read
+   * history) — so nobody who has left ever held it. Among several, the newest.
+   */
+  #sendableEpoch(): EpochRecord | undefined {
+    const nodes = this.#nodes()
+    const byHash = new Map(nodes.map((n) => [n.hash, n]))
+    const shrinking = nodes.filter(
+      (n) =>
+        this.membership.valid.has(n.hash) &&
+        (n.op.type === 'remove' ||
+          n.op.type === 'leave' ||
+          (n.op.type === 'add' && !(this.membership.settings?.historyVisible ?? true))),
+    )
+    let best: EpochRecord | undefined
+    for (const epoch of this.#epochs.values()) {
+      if (epoch.tainted || epoch.parents.length === 0) continue
+      const past = ancestors(byHash, epoch.parents)
+      if (shrinking.some((n) => !past.has(n.hash))) continue
+      if (
+        best === undefined ||
+        past.size > ancestors(byHash, best.parents).size ||
+        epoch.createdAt > best.createdAt
+      )
+        best = epoch
+    }
+    return best
+  }
+
+  /** Starts a new epoch sealed to every device of every current member. */
+  async #rotate(): Promise<void> {
+    const secret = newEpochSecret()
+    const epochId = randomBytes(8)
+    const seals: { device: Uint8Array; sealed: Uint8Array }[] = []
+    for (const { device } of memberDevices(this.membership)) {
+      try {
+        const cert = decodeDeviceCertificate(device.certificate)
+        const prekey = decodeSignedPrekey(device.prekey)
+        if (!verifyPrekey(prekey, cert.devicePublicKey)) continue
+        seals.push({
+          device: cert.devicePublicKey,
+          sealed: seal(prekey.publicKey, secret, sealAad(this.keys.convTag, epochId)),
+        })
+      } catch {
+        continue // a device whose keys do not verify gets nothing
+      }
+    }
+    const parents = this.membership.heads.map(fromHexBytes)
+    const epoch: EpochRecord = {
+      epochId: hex(epochId),
+      secret,
+      parents: [...this.membership.heads],
+      tainted: false,
+      createdAt: this.#host.now(),
+    }
+    this.#epochs.set(epoch.epochId, epoch)
+    await this.#host.storage.put(keys.epoch(this.id, epoch.epochId), encodeEpoch(epoch))
+    await this.#write('key', encodeKeyPayload({ epochId, parents, seals }), 'base')
+  }
+
+  /** Our envelopes not yet confirmed by anyone; republished by the messenger. */
+  async *outbox(): AsyncGenerator<{ seq: number; envelope: Uint8Array }> {
+    for await (const [key, value] of this.#host.storage.range(keys.outPrefix(this.id))) {
+      yield { seq: Number(key[3]), envelope: value }
+    }
+  }
+
+  /** Drops outbox entries a member has confirmed holding. */
+  async confirmDelivered(upToSeq: number): Promise<void> {
+    const ops: BatchOp[] = []
+    for await (const [key] of this.#host.storage.range(keys.outPrefix(this.id))) {
+      if (Number(key[3]) <= upToSeq) ops.push({ type: 'del', key })
+    }
+    if (ops.length > 0) await this.#host.storage.batch(ops)
+  }
+}
+
+// -------------------------------------------------------------------- helpers
+
+export function isAdminRole(role: Role | undefined): boolean {
+  return role === 'owner' || role === 'admin'
+}
+
+export function ctrlHash(payload: Uint8Array, device: string, ts: number): string {
+  const enc = new TextEncoder()
+  const meta = enc.encode(`${device}|${ts}|`)
+  const data = new Uint8Array(meta.length + payload.length)
+  data.set(meta, 0)
+  data.set(payload, meta.length)
+  return hex(labelledHash(Labels.ctrlHash, data))
+}
+
+function sealAad(convTag: Uint8Array, epochId: Uint8Array): Uint8Array {
+  const out = new Uint8Array(convTag.length + epochId.length)
+  out.set(convTag, 0)
+  out.set(epochId, convTag.length)
+  return out
+}
+
+export function messageId(envelope: Uint8Array): MessageId {
+  return toBase64url(labelledHash(Labels.envelope, envelope).subarray(0, 16)) as MessageId
+}
+
+function messageRecord(
+  envelope: Uint8Array,
+  payload: MsgPayload,
+  author: string,
+  device: string,
+  ts: number,
+  tag: string,
+  seq: number,
+): MessageRecord {
+  return {
+    messageId: messageId(envelope),
+    author,
+    authorDevice: device,
+    ts,
+    text: payload.text,
+    replyTo: payload.replyTo,
+    mentions: (payload.mentions ?? []).map(hex),
+    senderTag: tag,
+    seq,
+  }
+}
+
+function messageOps(cid: string, record: MessageRecord): BatchOp[] {
+  return [
+    { type: 'put', key: keys.msg(cid, record.ts, record.messageId), value: encodeMessage(record) },
+    {
+      type: 'put',
+      key: keys.msgId(cid, record.messageId),
+      value: new TextEncoder().encode(String(record.ts)),
+    },
+  ]
+}
+
+function ancestors(byHash: Map<string, CtrlNode>, heads: readonly string[]): Set<string> {
+  const seen = new Set<string>()
+  const stack = [...heads]
+  while (stack.length > 0) {
+    const h = stack.pop() as string
+    if (seen.has(h)) continue
+    seen.add(h)
+    const node = byHash.get(h)
+    if (node !== undefined) stack.push(...node.parents)
+  }
+  return seen
+}
+
+function fromHexBytes(value: string): Uint8Array {
+  const out = new Uint8Array(value.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
