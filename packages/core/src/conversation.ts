@@ -62,6 +62,7 @@ import type { CtrlNode, MembershipState } from './membership.ts'
 import {
   decodeCtrl,
   decodeEpoch,
+  decodeMessage,
   decodeVector,
   encodeConversation,
   encodeCtrl,
@@ -112,6 +113,10 @@ export type ConversationChange =
 export type IngestResult = 'accepted' | 'duplicate' | 'pending' | 'rejected'
 
 const hex = toHex
+/** Unread counts stop here (a UI shows "999+"): counting further would cost a scan. */
+export const UNREAD_CAP = 999
+/** State updates kept beside a snapshot before they are folded into it. */
+export const STATE_COMPACT_EVERY = 256
 
 export class Conversation {
   record: ConversationRecord
@@ -130,6 +135,10 @@ export class Conversation {
   #sender: { epochId: string; chain: SenderChain } | undefined
   readonly #pending = new Map<string, Uint8Array>()
   #queue: Promise<unknown> = Promise.resolve()
+  /** Messages from others newer than the read marker, counted up to UNREAD_CAP. */
+  #unread = 0
+  /** user → number of state updates stored since that user's snapshot. */
+  readonly #stateLog = new Map<string, number>()
 
   private constructor(host: ConversationHost, record: ConversationRecord, vector: Vector) {
     this.#host = host
@@ -242,13 +251,17 @@ export class Conversation {
       conv.#indexCtrl(stored)
     }
     conv.#evaluate()
+    // Per user: the snapshot sorts before its updates ('snapshot' < 'u').
     for await (const [key, value] of storage.range(keys.statePrefix(cid))) {
       const user = key[3]
-      if (user !== undefined) conv.shared.load(user, value)
+      if (user === undefined) continue
+      conv.shared.load(user, value)
+      if (key[4] === 'u') conv.#stateLog.set(user, Number(key[5]))
     }
     for await (const [key, value] of storage.range(keys.pendingPrefix(cid))) {
       conv.#pending.set(key.slice(3).join('/'), value)
     }
+    await conv.#countUnread()
     return conv
   }
 
@@ -350,10 +363,29 @@ export class Conversation {
     })
   }
 
+  get unread(): number {
+    return this.#unread
+  }
+
+  /** Marks everything up to `ts` as read. */
   async markRead(ts: number): Promise<void> {
     if (ts <= this.record.lastRead) return
     this.record = { ...this.record, lastRead: ts }
     await this.#host.storage.put(keys.conv(this.id), encodeConversation(this.record))
+    await this.#countUnread()
+  }
+
+  async #countUnread(): Promise<void> {
+    let unread = 0
+    const after = [...keys.msg(this.id, this.record.lastRead, ''), '\uffff']
+    for await (const [, value] of this.#host.storage.range(keys.msgPrefix(this.id), {
+      after,
+      limit: UNREAD_CAP * 4,
+    })) {
+      if (decodeMessage(value).author !== this.#host.self.userId) unread++
+      if (unread >= UNREAD_CAP) break
+    }
+    this.#unread = unread
   }
 
   async end(reason: 'removed' | 'left'): Promise<void> {
@@ -481,7 +513,7 @@ export class Conversation {
             )
             return { unblocks: false }
           }
-          ops.push(...this.#stateSnapshotOps(user))
+          ops.push(...(await this.#stateOps(user, body.payload)))
           return { unblocks: false }
         }
         if (this.membership.conversationKind === 'channel' && !canPost(this.membership, user)) {
@@ -498,7 +530,10 @@ export class Conversation {
         ops.push(...messageOps(this.id, record))
         return {
           unblocks: false,
-          afterCommit: () => this.#host.notify(this, { type: 'message', message: record }),
+          afterCommit: () => {
+            if (record.ts > this.record.lastRead && this.#unread < UNREAD_CAP) this.#unread++
+            this.#host.notify(this, { type: 'message', message: record })
+          },
         }
       }
     }
@@ -651,11 +686,26 @@ export class Conversation {
     }
   }
 
-  #stateSnapshotOps(user: string): BatchOp[] {
+  /**
+   * Persists one applied update. Updates accumulate beside the user's
+   * snapshot and are folded into it every STATE_COMPACT_EVERY, so a write
+   * costs one small put, not a re-encoding of the whole document.
+   */
+  async #stateOps(user: string, update: Uint8Array): Promise<BatchOp[]> {
+    const n = (this.#stateLog.get(user) ?? 0) + 1
+    if (n < STATE_COMPACT_EVERY) {
+      this.#stateLog.set(user, n)
+      return [{ type: 'put', key: keys.stateUpdate(this.id, user, n), value: update }]
+    }
+    this.#stateLog.set(user, 0)
+    const ops: BatchOp[] = []
+    for await (const [key] of this.#host.storage.range(keys.stateUpdates(this.id, user))) {
+      ops.push({ type: 'del', key })
+    }
     const snapshot = this.shared.snapshotOf(user)
-    return snapshot === undefined
-      ? []
-      : [{ type: 'put', key: keys.state(this.id, user), value: snapshot }]
+    if (snapshot !== undefined)
+      ops.push({ type: 'put', key: keys.stateSnapshot(this.id, user), value: snapshot })
+    return ops
   }
 
   #noteSeen(tag: string, seq: number): void {
@@ -786,7 +836,7 @@ export class Conversation {
     } else if (kind === 'key') {
       await this.#applyKey(payload, self.deviceHex, ops)
     } else {
-      ops.push(...this.#stateSnapshotOps(self.userId))
+      ops.push(...(await this.#stateOps(self.userId, payload)))
     }
     ops.push({ type: 'put', key: keys.out(this.id, seq), value: bytes })
     await this.#commit(this.myTagHex, seq, bytes, ops)

@@ -8,6 +8,7 @@
 
 import {
   constantTimeEqual,
+  decodeDeviceCertificate,
   decrypt,
   encrypt,
   Labels,
@@ -330,10 +331,19 @@ class MessengerImpl implements Messenger {
     return [...this.#conversations.values()].map((conv) => ({
       conversationId: conv.record.conversationId,
       kind: conv.record.kind,
-      name: conv.name,
-      unread: 0,
+      name: this.#displayName(conv),
+      unread: conv.unread,
       ended: conv.record.ended,
     }))
+  }
+
+  /** A DM is named after the other person; other kinds by their (admin-set) name. */
+  #displayName(conv: Conversation): string {
+    if (conv.record.kind !== 'dm') return conv.name
+    for (const [user, member] of conv.membership.members) {
+      if (user !== this.#self.userId) return member.name
+    }
+    return conv.name
   }
 
   members(conversationId: string): MemberSummary[] {
@@ -988,7 +998,7 @@ class MessengerImpl implements Messenger {
 }
 
 function devicePublicKey(certificate: Uint8Array): Uint8Array {
-  return certificate.subarray(2 + 32, 2 + 32 + 32)
+  return decodeDeviceCertificate(certificate).devicePublicKey
 }
 
 function fromHex(value: string): Uint8Array {

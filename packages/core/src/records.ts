@@ -13,7 +13,8 @@
  *   ['v1', 'chain', cid, epochId, senderTag]    receiver chain state ('self' for our sender chain)
  *   ['v1', 'msg', cid, ts, messageId]           messages, in time order (history pages)
  *   ['v1', 'msgid', cid, messageId]             → ts, to find a message by id
- *   ['v1', 'state', cid, user]                  Yjs snapshot of one user's state doc
+ *   ['v1', 'state', cid, user, 'snapshot']      Yjs snapshot of one user's state doc
+ *   ['v1', 'state', cid, user, 'u', n]          updates since that snapshot (compacted every STATE_COMPACT_EVERY)
  *   ['v1', 'out', cid, seq]                     our envelopes no other member has confirmed yet
  *   ['v1', 'join', doorHex]                     joins waiting for a welcome
  *
@@ -44,7 +45,16 @@ export const keys = {
   msg: (cid: string, ts: number, id: string): Key => ['v1', 'msg', cid, tsKey(ts), id],
   msgPrefix: (cid: string): Key => ['v1', 'msg', cid],
   msgId: (cid: string, id: string): Key => ['v1', 'msgid', cid, id],
-  state: (cid: string, user: string): Key => ['v1', 'state', cid, user],
+  stateSnapshot: (cid: string, user: string): Key => ['v1', 'state', cid, user, 'snapshot'],
+  stateUpdate: (cid: string, user: string, n: number): Key => [
+    'v1',
+    'state',
+    cid,
+    user,
+    'u',
+    seqKey(n),
+  ],
+  stateUpdates: (cid: string, user: string): Key => ['v1', 'state', cid, user, 'u'],
   statePrefix: (cid: string): Key => ['v1', 'state', cid],
   out: (cid: string, seq: number): Key => ['v1', 'out', cid, seqKey(seq)],
   outPrefix: (cid: string): Key => ['v1', 'out', cid],
