@@ -20,6 +20,7 @@ const USAGE = `Usage: murmur <command> [options]
 
 Commands:
   relay     run a community relay that also serves the web app
+  client    run a headless client that speaks JSON lines on stdin/stdout (for bots and scripts)
   help      show this help
 
 murmur relay options:
@@ -30,6 +31,12 @@ murmur relay options:
   --web DIR          built web app to serve (default: this checkout's web/dist)
   --announce ADDR    extra multiaddr to advertise, e.g. /dns4/relay.example.org/tcp/443/wss (repeatable)
   --json             print one JSON line when ready instead of text
+
+murmur client options:
+  --data DIR         where the client keeps its identity, key and messages (default ~/.murmur)
+  --relay MULTIADDR  relay to reach others through, ending in /p2p/<peer id> (repeatable)
+  --name NAME        your display name (default: the one stored in --data)
+  Send {"id":1,"cmd":"help"} on stdin for the commands; see node/README.md.
 `
 
 const REPO_WEB_DIST = resolve(import.meta.dirname, '..', '..', 'web', 'dist')
@@ -39,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'relay':
       return runRelay(rest)
+    case 'client':
+      return runClientCommand(rest)
     case undefined:
     case 'help':
     case '--help':
@@ -113,6 +122,33 @@ async function runRelay(args: string[]): Promise<number> {
     )
   }
   return stopOnSignal(relay, await signal, values.json === true)
+}
+
+async function runClientCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    data: { type: 'string' },
+    relay: { type: 'string', multiple: true },
+    name: { type: 'string' },
+  })
+  const relays = values.relay ?? []
+  if (relays.length === 0) {
+    process.stderr.write('murmur client: no --relay given; this client can reach no one\n')
+  }
+  const stop = nextSignal()
+  // A background failure in a long-running client is reported, not fatal.
+  process.on('unhandledRejection', (err) => {
+    process.stderr.write(`murmur client: unhandled rejection (a bug): ${String(err)}\n`)
+  })
+  // Loaded on demand: the relay does not need the messenger engine.
+  const { runClient } = await import('./client.ts')
+  return runClient({
+    dataDir: resolve(values.data ?? join(homedir(), '.murmur')),
+    relays,
+    name: values.name,
+    stop,
+    input: process.stdin,
+    output: process.stdout,
+  })
 }
 
 /**

@@ -24,6 +24,8 @@ export interface HistoryMessage {
   readonly deleted?: true
   /** emoji → user ids who reacted with it */
   readonly reactions: Readonly<Record<string, readonly string[]>>
+  /** Our own messages only: not out yet, published, or held by another member. */
+  readonly status?: 'pending' | 'sent' | 'delivered'
 }
 
 export interface ConversationSummary {
@@ -84,6 +86,8 @@ export interface MessengerEvents {
     readonly role?: Role
   }
   joined: { readonly conversationId: ConversationId; readonly name: string }
+  /** A member confirmed holding our envelopes up to this seq: statuses changed. */
+  delivery: { readonly conversationId: ConversationId; readonly upToSeq: number }
   removed: { readonly conversationId: ConversationId }
   sync: {
     readonly conversationId: ConversationId

@@ -37,8 +37,13 @@ import {
   encodeCtrlPayload,
   encodeKeyPayload,
   encodeMsgPayload,
+  decodeBody,
+  encodeBody,
   encodeTopicMessage,
+  MAX_ENVELOPE_BYTES,
+  Reader,
   splitEnvelope,
+  Writer,
 } from '@murmur/protocol'
 import type {
   ConversationSettings,
@@ -108,7 +113,7 @@ export type ConversationChange =
       readonly messageId?: string
       readonly user: string
     }
-  | { readonly type: 'gap'; readonly missing: number }
+  | { readonly type: 'delivered'; readonly upToSeq: number }
 
 export type IngestResult = 'accepted' | 'duplicate' | 'pending' | 'rejected'
 
@@ -133,10 +138,14 @@ export class Conversation {
   readonly #epochs = new Map<string, EpochRecord>()
   readonly #receivers = new Map<string, ReceiverChain>()
   #sender: { epochId: string; chain: SenderChain } | undefined
-  readonly #pending = new Map<string, Uint8Array>()
+  readonly #pending = new Map<string, Parked>()
   #queue: Promise<unknown> = Promise.resolve()
   /** Messages from others newer than the read marker, counted up to UNREAD_CAP. */
   #unread = 0
+  /** Our highest seq a member has confirmed holding (from its sync vector). */
+  #delivered = 0
+  /** Our seqs whose publish failed (no network): shown as pending until delivered. */
+  readonly #unpublished = new Set<number>()
   /** user → number of state updates stored since that user's snapshot. */
   readonly #stateLog = new Map<string, number>()
 
@@ -259,9 +268,15 @@ export class Conversation {
       if (key[4] === 'u') conv.#stateLog.set(user, Number(key[5]))
     }
     for await (const [key, value] of storage.range(keys.pendingPrefix(cid))) {
-      conv.#pending.set(key.slice(3).join('/'), value)
+      const parked = decodeParked(value)
+      if (parked !== undefined) conv.#pending.set(key.slice(3).join('/'), parked)
     }
     await conv.#countUnread()
+    // Everything below the oldest unconfirmed envelope was delivered.
+    let oldestOut: number | undefined
+    for await (const [key] of storage.range(keys.outPrefix(cid), { limit: 1 }))
+      oldestOut = Number(key[3])
+    conv.#delivered = (oldestOut ?? (conv.#vector.get(conv.myTagHex)?.contiguous ?? 0) + 1) - 1
     return conv
   }
 
@@ -406,7 +421,12 @@ export class Conversation {
     return run
   }
 
-  async #ingest(bytes: Uint8Array, retryPending: boolean): Promise<IngestResult> {
+  /**
+   * `parked` is set when retrying an envelope from `pending`: if it was
+   * decrypted before it was parked, its body is reused, because decrypting
+   * consumed its chain key.
+   */
+  async #ingest(bytes: Uint8Array, retryPending: boolean, parked?: Parked): Promise<IngestResult> {
     const { header } = splitEnvelope(bytes)
     const tag = hex(header.senderTag)
     const cid = this.id
@@ -416,23 +436,39 @@ export class Conversation {
         this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
       return 'duplicate'
     }
+    const waiting = this.#pending.get(pendingId(tag, header.seq))
+    if (waiting !== undefined && parked === undefined) {
+      if (!equalBytes(waiting.bytes, bytes))
+        this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
+      return 'pending'
+    }
     this.#noteSeen(tag, header.seq)
-    let opened: OpenedEnvelope
-    let chainUpdate: BatchOp | undefined
-    try {
-      const result = await this.#open(bytes)
-      if (result === undefined) return this.#park(tag, header.seq, bytes)
-      opened = result.opened
-      chainUpdate = result.chainUpdate
-    } catch (err) {
-      this.#host.log('envelope %s/%d rejected - %s', tag, header.seq, (err as Error).message)
-      return 'rejected'
+    const ops: BatchOp[] = []
+    let opened = parked?.opened
+    if (opened === undefined) {
+      try {
+        const result = await this.#open(bytes)
+        if (result === undefined)
+          return this.#park(tag, header.seq, { bytes, opened: undefined }, [])
+        opened = result.opened
+        if (result.chainUpdate !== undefined) ops.push(result.chainUpdate)
+      } catch (err) {
+        this.#host.log('envelope %s/%d rejected - %s', tag, header.seq, (err as Error).message)
+        return 'rejected'
+      }
     }
     const device = hex(opened.body.device)
-    const ops: BatchOp[] = []
-    if (chainUpdate !== undefined) ops.push(chainUpdate)
     const outcome = await this.#apply(opened, device, tag, bytes, ops)
-    if (outcome === 'pending') return this.#park(tag, header.seq, bytes)
+    if (outcome === 'pending') {
+      // Keep the decrypted body with the parked envelope, together with the
+      // chain state that consumed its key, in one batch.
+      return this.#park(
+        tag,
+        header.seq,
+        { bytes, opened },
+        ops.filter((op) => op.key[1] === 'chain'),
+      )
+    }
     await this.#commit(tag, header.seq, bytes, ops)
     if (outcome.afterCommit !== undefined) outcome.afterCommit()
     if (outcome.unblocks && retryPending) await this.#retryPending()
@@ -713,11 +749,15 @@ export class Conversation {
     if (seq > entry.highest) this.#vector.set(tag, { ...entry, highest: seq })
   }
 
-  async #park(tag: string, seq: number, bytes: Uint8Array): Promise<IngestResult> {
-    const id = `${tag}/${String(seq).padStart(10, '0')}`
-    if (!this.#pending.has(id)) {
-      this.#pending.set(id, bytes)
-      await this.#host.storage.put(keys.pending(this.id, tag, seq), bytes)
+  async #park(tag: string, seq: number, parked: Parked, ops: BatchOp[]): Promise<IngestResult> {
+    const id = pendingId(tag, seq)
+    const known = this.#pending.get(id)
+    if (known === undefined || (known.opened === undefined && parked.opened !== undefined)) {
+      this.#pending.set(id, parked)
+      await this.#host.storage.batch([
+        ...ops,
+        { type: 'put', key: keys.pending(this.id, tag, seq), value: encodeParked(parked) },
+      ])
     }
     return 'pending'
   }
@@ -731,8 +771,7 @@ export class Conversation {
       while (await this.#host.storage.get(keys.env(this.id, tag, contiguous + 1))) contiguous++
     }
     this.#vector.set(tag, { contiguous, highest: Math.max(entry.highest, seq) })
-    const pendingId = `${tag}/${String(seq).padStart(10, '0')}`
-    const wasPending = this.#pending.delete(pendingId)
+    const wasPending = this.#pending.delete(pendingId(tag, seq))
     await this.#host.storage.batch([
       ...ops,
       { type: 'put', key: keys.env(this.id, tag, seq), value: bytes },
@@ -745,14 +784,15 @@ export class Conversation {
     // Each pass may unlock more (a key envelope, then the messages it keys).
     for (let pass = 0; pass < 8 && this.#pending.size > 0; pass++) {
       let progressed = false
-      for (const [id, bytes] of [...this.#pending]) {
-        this.#pending.delete(id)
-        const tagSeq = id.split('/')
-        const result = await this.#ingest(bytes, false).catch(() => 'rejected' as const)
+      for (const [id, parked] of [...this.#pending]) {
+        const result = await this.#ingest(parked.bytes, false, parked).catch(
+          () => 'rejected' as const,
+        )
         if (result === 'pending') continue
         progressed = true
-        if (result !== 'accepted') {
-          await this.#host.storage.del(keys.pending(this.id, tagSeq[0] ?? '', Number(tagSeq[1])))
+        if (result !== 'accepted' && this.#pending.delete(id)) {
+          const [tag = '', seq = '0'] = id.split('/')
+          await this.#host.storage.del(keys.pending(this.id, tag, Number(seq)))
         }
       }
       if (!progressed) break
@@ -848,10 +888,19 @@ export class Conversation {
     }
   }
 
+  /** What became of one of our messages: pending (not out yet), sent, or delivered to a member. */
+  deliveryOf(seq: number): 'pending' | 'sent' | 'delivered' {
+    if (seq <= this.#delivered) return 'delivered'
+    return this.#unpublished.has(seq) ? 'pending' : 'sent'
+  }
+
   async #publish(envelope: Uint8Array): Promise<void> {
+    const { seq } = splitEnvelope(envelope).header
     try {
       await this.#host.publish(this, encodeTopicMessage({ type: 'envelope', envelope }))
+      this.#unpublished.delete(seq)
     } catch (err) {
+      this.#unpublished.add(seq)
       this.#host.log('publish failed, envelope stays in the outbox - %s', (err as Error).message)
     }
   }
@@ -926,7 +975,12 @@ export class Conversation {
     await this.#write('key', encodeKeyPayload({ epochId, parents, seals }), 'base')
   }
 
-  /** Our envelopes not yet confirmed by anyone; republished by the messenger. */
+  /** Publishes again what no member has confirmed (a message seen by nobody yet). */
+  async republishOutbox(): Promise<void> {
+    for await (const { envelope } of this.outbox()) await this.#publish(envelope)
+  }
+
+  /** Our envelopes not yet confirmed by anyone. */
   async *outbox(): AsyncGenerator<{ seq: number; envelope: Uint8Array }> {
     for await (const [key, value] of this.#host.storage.range(keys.outPrefix(this.id))) {
       yield { seq: Number(key[3]), envelope: value }
@@ -935,6 +989,9 @@ export class Conversation {
 
   /** Drops outbox entries a member has confirmed holding. */
   async confirmDelivered(upToSeq: number): Promise<void> {
+    if (upToSeq <= this.#delivered) return
+    this.#delivered = upToSeq
+    this.#host.notify(this, { type: 'delivered', upToSeq })
     const ops: BatchOp[] = []
     for await (const [key] of this.#host.storage.range(keys.outPrefix(this.id))) {
       if (Number(key[3]) <= upToSeq) ops.push({ type: 'del', key })
@@ -1025,4 +1082,36 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
+}
+
+/** An envelope waiting for its epoch key or its author's admission. */
+interface Parked {
+  readonly bytes: Uint8Array
+  /** Set when it was already decrypted (its chain key is spent). */
+  readonly opened: OpenedEnvelope | undefined
+}
+
+const pendingId = (tag: string, seq: number): string => `${tag}/${String(seq).padStart(10, '0')}`
+
+// Stored form: u8 version=1 | bytes envelope | u8 opened | [bytes header-less body plaintext]
+function encodeParked(parked: Parked): Uint8Array {
+  const w = new Writer()
+    .byte(1)
+    .bytes(parked.bytes)
+    .byte(parked.opened === undefined ? 0 : 1)
+  if (parked.opened !== undefined) w.bytes(encodeBody(parked.opened.body).plaintext)
+  return w.finish()
+}
+
+function decodeParked(value: Uint8Array): Parked | undefined {
+  try {
+    const r = new Reader(value, 'parked envelope')
+    r.byte()
+    const bytes = r.bytes(MAX_ENVELOPE_BYTES)
+    if (r.byte() === 0) return { bytes, opened: undefined }
+    const body = decodeBody(r.bytes(MAX_ENVELOPE_BYTES))
+    return { bytes, opened: { header: splitEnvelope(bytes).header, body } }
+  } catch {
+    return undefined // unreadable: dropped; sync will bring the envelope again
+  }
 }

@@ -10,14 +10,16 @@ import {
   decodeSignedPrekey,
   encodeDeviceCertificate,
   encodeSignedPrekey,
+  exportBackup,
   generateDevice,
   generateIdentity,
   generatePrekey,
   identityFromSecret,
+  importBackup,
   toHex,
 } from '@murmur/crypto'
 import type { Device, IdentityKeyPair, Prekey } from '@murmur/crypto'
-import { CorruptStorageError, Reader, Writer } from '@murmur/protocol'
+import { CorruptStorageError, InvalidArgumentError, Reader, Writer } from '@murmur/protocol'
 import type { DeviceRecord, MemberRecord, UserId } from '@murmur/protocol'
 import type { StorageAdapter } from './storage.ts'
 
@@ -46,8 +48,26 @@ export function memberRecord(self: LocalIdentity): MemberRecord {
 export async function loadOrCreateIdentity(
   storage: StorageAdapter,
   name: string | undefined,
+  restore?: { readonly backup: Uint8Array; readonly passphrase: string },
 ): Promise<LocalIdentity> {
   const stored = await storage.get(SELF_KEY)
+  if (stored !== undefined && restore !== undefined) {
+    throw new InvalidArgumentError(
+      'this device already has an identity; restore on a new device or a fresh profile',
+    )
+  }
+  if (restore !== undefined) {
+    const { identitySecret, name: savedName } = decodeBackupPayload(
+      await importBackup(restore.backup, restore.passphrase),
+    )
+    const identity = identityFromSecret(identitySecret)
+    // A restored identity gets a new device: the old device may still be in
+    // use, and two devices must never share a key (their logs would clash).
+    const device = generateDevice(identity)
+    const self = makeSelf(identity, device, generatePrekey(device), name ?? savedName)
+    await saveIdentity(storage, self)
+    return self
+  }
   if (stored !== undefined) {
     const self = decodeSelf(stored)
     if (name !== undefined && name !== self.name) {
@@ -62,6 +82,24 @@ export async function loadOrCreateIdentity(
   const self = makeSelf(identity, device, prekey, name ?? '')
   await saveIdentity(storage, self)
   return self
+}
+
+/** A passphrase-encrypted backup of the identity key and display name (not of the device). */
+export async function exportIdentity(self: LocalIdentity, passphrase: string): Promise<Uint8Array> {
+  if (passphrase.length < 8)
+    throw new InvalidArgumentError('use a passphrase of at least 8 characters')
+  const payload = new Writer().byte(1).bytes(self.identity.secretKey).string(self.name).finish()
+  return exportBackup(payload, passphrase)
+}
+
+function decodeBackupPayload(payload: Uint8Array): { identitySecret: Uint8Array; name: string } {
+  const r = new Reader(payload, 'identity backup')
+  if (r.byte() !== 1)
+    throw new CorruptStorageError('this backup was made by a newer version of Murmur')
+  const identitySecret = r.bytes(64)
+  const name = r.string(1024)
+  r.end()
+  return { identitySecret, name }
 }
 
 export async function saveIdentity(storage: StorageAdapter, self: LocalIdentity): Promise<void> {

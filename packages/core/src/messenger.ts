@@ -13,6 +13,7 @@ import {
   encrypt,
   Labels,
   randomBytes,
+  safetyNumber,
   signWithLabel,
   toHex,
   verifyWithLabel,
@@ -33,6 +34,8 @@ import {
 } from '@murmur/protocol'
 import type {
   ConversationId,
+  DoorMessage,
+  InviteLink,
   ConversationKind,
   MessageId,
   PeerIdString,
@@ -62,7 +65,7 @@ import {
   UnknownMessageError,
 } from './errors.ts'
 import { Emitter } from './events.ts'
-import { loadOrCreateIdentity, memberRecord, saveIdentity } from './identity.ts'
+import { exportIdentity, loadOrCreateIdentity, memberRecord, saveIdentity } from './identity.ts'
 import type { LocalIdentity } from './identity.ts'
 import { silentLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
@@ -95,6 +98,8 @@ export interface MessengerInit {
   readonly syncIntervalMs?: number
   /** How often to announce presence on each conversation topic. */
   readonly presenceIntervalMs?: number
+  /** On a device with no identity yet: restore one from a passphrase-encrypted backup. */
+  readonly restore?: { readonly backup: Uint8Array; readonly passphrase: string }
 }
 
 export const DEFAULT_INVITE_TTL = 7 * 24 * 60 * 60 * 1000
@@ -133,6 +138,10 @@ export interface Messenger {
   setRole(conversationId: string, userId: string, role: Role): Promise<void>
   leave(conversationId: string): Promise<void>
   setTopic(conversationId: string, field: 'name' | 'topic', value: string): Promise<void>
+  markRead(conversationId: string): Promise<void>
+  safetyNumber(userId: string): string
+  /** A passphrase-encrypted backup of this identity (not of conversations). */
+  exportIdentity(passphrase: string): Promise<Uint8Array>
   status(): StatusReport
   /** Runs sync for every conversation with every connected member peer; resolves when done. */
   syncNow(): Promise<void>
@@ -144,15 +153,14 @@ export interface Messenger {
 }
 
 export async function createMessenger(init: MessengerInit): Promise<Messenger> {
-  const self = await loadOrCreateIdentity(init.storage, init.name)
+  const self = await loadOrCreateIdentity(init.storage, init.name, init.restore)
   const messenger = new MessengerImpl(init, self)
   await messenger.start()
   return messenger
 }
 
 interface PendingJoin {
-  readonly door: Uint8Array
-  readonly request: Uint8Array
+  readonly invite: InviteLink
   readonly waiters: Array<(cid: ConversationId) => void>
 }
 
@@ -232,8 +240,13 @@ class MessengerImpl implements Messenger {
     )
     network.subscribe(doorKeys(door).topic)
     for (const conv of this.#conversations.values()) this.#subscribe(conv)
-    for await (const [, value] of storage.range(keys.joinPrefix())) {
-      await this.#resumeJoin(value)
+    for await (const [key, value] of storage.range(keys.joinPrefix())) {
+      try {
+        this.#resumeJoin(parseInviteLink(new TextDecoder().decode(value)))
+      } catch (err) {
+        this.#log('stored join %s unreadable, dropped - %s', key[2], String(err))
+        await storage.del(key)
+      }
     }
     this.#timers.push(
       setInterval(() => void this.#periodicSync(), this.#init.syncIntervalMs ?? 30_000),
@@ -380,16 +393,11 @@ class MessengerImpl implements Messenger {
     }
     const existing = this.#doors.get(doorKeys(invite.door).topic)
     if (existing?.isMember === true) return existing.record.conversationId
-    const request = sealDoorMessage(
-      invite.door,
-      makeJoinRequest(invite, memberRecord(this.#self), this.#now()),
+    await this.#init.storage.put(
+      keys.join(toHex(invite.door)),
+      new TextEncoder().encode(encodeInviteLink(invite)),
     )
-    const doorHex = toHex(invite.door)
-    const stored = new Uint8Array(32 + request.length)
-    stored.set(invite.door, 0)
-    stored.set(request, 32)
-    await this.#init.storage.put(keys.join(doorHex), stored)
-    const pending = await this.#resumeJoin(stored)
+    const pending = this.#resumeJoin(invite)
     const timeoutMs = options.timeoutMs ?? 30_000
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -409,22 +417,28 @@ class MessengerImpl implements Messenger {
     })
   }
 
-  /** Subscribes to a join's door and keeps asking until a welcome arrives. */
-  async #resumeJoin(stored: Uint8Array): Promise<PendingJoin> {
-    const door = stored.slice(0, 32)
-    const request = stored.slice(32)
-    const doorHex = toHex(door)
+  /**
+   * Subscribes to a join's door and keeps asking until a welcome arrives.
+   * Each attempt is sealed afresh: gossipsub ids are content hashes, so
+   * re-publishing the same bytes would be dropped as a duplicate.
+   */
+  #resumeJoin(invite: InviteLink): PendingJoin {
+    const doorHex = toHex(invite.door)
     const known = this.#joins.get(doorHex)
     if (known !== undefined) return known
-    const pending: PendingJoin = { door, request, waiters: [] }
+    const pending: PendingJoin = { invite, waiters: [] }
     this.#joins.set(doorHex, pending)
-    const topic = doorKeys(door).topic
+    const topic = doorKeys(invite.door).topic
     this.#init.network.subscribe(topic)
     let delay = 500
     const ask = (): void => {
       if (this.#closed || !this.#joins.has(doorHex)) return
+      const request = sealDoorMessage(
+        invite.door,
+        makeJoinRequest(invite, memberRecord(this.#self), this.#now()),
+      )
       this.#init.network
-        .publish(topic, pending.request)
+        .publish(topic, request)
         .catch((err: unknown) => this.#log('join request not sent - %s', String(err)))
       delay = Math.min(delay * 2, 15_000)
       const timer = setTimeout(ask, delay)
@@ -465,17 +479,16 @@ class MessengerImpl implements Messenger {
     const doorTopic = doorKeys(contact.door).topic
     const welcomes = makeWelcomes(this.#self, contact.member, this.#welcomeSecrets(conv))
     // The contact may be offline: the welcome is republished with presence until it syncs.
-    this.#pendingWelcomes.set(conv.id, {
-      door: contact.door,
-      messages: welcomes.map((w) => sealDoorMessage(contact.door, w)),
-    })
-    for (const message of this.#pendingWelcomes.get(conv.id)?.messages ?? []) {
-      await this.#init.network.publish(doorTopic, message).catch(() => undefined)
+    this.#pendingWelcomes.set(conv.id, { door: contact.door, messages: welcomes })
+    for (const message of welcomes) {
+      await this.#init.network
+        .publish(doorTopic, sealDoorMessage(contact.door, message))
+        .catch(() => undefined)
     }
     return conv.record.conversationId
   }
 
-  readonly #pendingWelcomes = new Map<string, { door: Uint8Array; messages: Uint8Array[] }>()
+  readonly #pendingWelcomes = new Map<string, { door: Uint8Array; messages: DoorMessage[] }>()
 
   #welcomeSecrets(conv: Conversation): {
     conversationId: string
@@ -500,8 +513,8 @@ class MessengerImpl implements Messenger {
   async #onDoor(topic: string, data: Uint8Array): Promise<void> {
     const personal = doorKeys(this.#personalDoor).topic === topic ? this.#personalDoor : undefined
     const conv = this.#doors.get(topic)
-    const join = [...this.#joins.values()].find((j) => doorKeys(j.door).topic === topic)
-    const door = personal ?? conv?.record.door ?? join?.door
+    const join = [...this.#joins.values()].find((j) => doorKeys(j.invite.door).topic === topic)
+    const door = personal ?? conv?.record.door ?? join?.invite.door
     if (door === undefined) return
     let message
     try {
@@ -693,11 +706,34 @@ class MessengerImpl implements Messenger {
         ...(edit === undefined ? {} : { edited: true as const }),
         ...(deleted ? { deleted: true as const } : {}),
         reactions,
+        ...(m.author === this.#self.userId ? { status: conv.deliveryOf(m.seq) } : {}),
       }
     })
-    const newest = page.at(-1)
-    if (newest !== undefined && options.before === undefined) await conv.markRead(newest.ts)
     return out
+  }
+
+  /** Marks the conversation read up to its newest message. */
+  async markRead(conversationId: string): Promise<void> {
+    const conv = this.#conv(conversationId)
+    for await (const [, value] of this.#init.storage.range(keys.msgPrefix(conv.id), {
+      reverse: true,
+      limit: 1,
+    })) {
+      await conv.markRead(decodeMessage(value).ts)
+    }
+  }
+
+  /** The safety number two people compare to be sure no one is in between. */
+  safetyNumber(userId: string): string {
+    for (const conv of this.#conversations.values()) {
+      const member = conv.membership.members.get(userId)
+      if (member !== undefined) return safetyNumber(this.#self.identity.publicKey, member.identity)
+    }
+    throw new InvalidArgumentError(`you share no conversation with ${userId}`)
+  }
+
+  exportIdentity(passphrase: string): Promise<Uint8Array> {
+    return exportIdentity(this.#self, passphrase)
   }
 
   // ------------------------------------------------------------ membership
@@ -832,7 +868,7 @@ class MessengerImpl implements Messenger {
       }
       for (const message of pending.messages) {
         await this.#init.network
-          .publish(doorKeys(pending.door).topic, message)
+          .publish(doorKeys(pending.door).topic, sealDoorMessage(pending.door, message))
           .catch(() => undefined)
       }
     }
@@ -869,11 +905,7 @@ class MessengerImpl implements Messenger {
   async #periodicSync(): Promise<void> {
     for (const conv of this.#conversations.values()) {
       await this.#syncConversation(conv)
-      for await (const { envelope } of conv.outbox()) {
-        await this.#init.network
-          .publish(conv.keys.topic, encodeTopicMessage({ type: 'envelope', envelope }))
-          .catch(() => undefined)
-      }
+      await conv.republishOutbox()
     }
   }
 
@@ -991,7 +1023,8 @@ class MessengerImpl implements Messenger {
           })
         }
         return
-      case 'gap':
+      case 'delivered':
+        this.#events.emit('delivery', { conversationId, upToSeq: change.upToSeq })
         return
     }
   }
