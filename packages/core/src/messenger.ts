@@ -46,7 +46,7 @@ import type {
 } from '@murmur/protocol'
 import { Conversation, isAdminRole } from './conversation.ts'
 import type { ConversationChange, ConversationHost } from './conversation.ts'
-import { doorKeys } from './derive.ts'
+import { doorKeys, routingKeys } from './derive.ts'
 import {
   makeInvite,
   makeJoinRequest,
@@ -576,6 +576,10 @@ class MessengerImpl implements Messenger {
       return
     }
     if (secrets === undefined) return
+    if (routingKeys(secrets.routing).conversationId !== secrets.conversationId) {
+      this.#log('welcome refused - conversation id does not match its routing secret')
+      return
+    }
     let conv = this.#conversations.get(secrets.conversationId)
     if (conv === undefined) {
       conv = await Conversation.fromWelcome(this.#hostOrThrow(), {
@@ -584,24 +588,35 @@ class MessengerImpl implements Messenger {
         door: secrets.door,
         epochs: secrets.epochs,
       })
-      if (conv.record.conversationId !== secrets.conversationId) {
-        this.#log('welcome refused - conversation id does not match its routing secret')
-        return
-      }
       this.#register(conv)
       this.#subscribe(conv)
-      void this.#announce(conv)
     }
-    const doorHex = toHex(door)
-    const pending = this.#joins.get(doorHex)
-    if (pending !== undefined) {
-      this.#joins.delete(doorHex)
-      await this.#init.storage.del(keys.join(doorHex))
-      for (const waiter of pending.waiters) waiter(conv.record.conversationId)
-    }
-    this.#events.emit('joined', { conversationId: conv.record.conversationId, name: secrets.name })
+    void this.#announce(conv)
+    // The welcome carries secrets, not membership: the join completes once
+    // sync brings the ctrl ops that admit us.
+    this.#admitted.set(conv.id, { doorHex: toHex(door), name: secrets.name })
+    await this.#finishJoin(conv)
     void this.#syncConversation(conv)
   }
+
+  /** Completes a join once our own admission is in the conversation's membership. */
+  async #finishJoin(conv: Conversation): Promise<void> {
+    const waiting = this.#admitted.get(conv.id)
+    if (waiting === undefined || !conv.isMember) return
+    this.#admitted.delete(conv.id)
+    const pending = this.#joins.get(waiting.doorHex)
+    if (pending !== undefined) {
+      this.#joins.delete(waiting.doorHex)
+      await this.#init.storage.del(keys.join(waiting.doorHex))
+      for (const waiter of pending.waiters) waiter(conv.record.conversationId)
+    }
+    this.#events.emit('joined', {
+      conversationId: conv.record.conversationId,
+      name: conv.name || waiting.name,
+    })
+  }
+
+  readonly #admitted = new Map<string, { doorHex: string; name: string }>()
 
   // -------------------------------------------------------------- messaging
 
@@ -988,6 +1003,8 @@ class MessengerImpl implements Messenger {
         return
       }
       case 'member':
+        if (change.change === 'added' && change.user === this.#self.userId)
+          void this.#finishJoin(conv)
         this.#events.emit('member', {
           conversationId,
           userId: change.user as UserId,

@@ -258,11 +258,9 @@ function settle(p: Prepared, replayAll: boolean): Pass {
   const dropped = new Map<number, string>()
   let pass = runPass(p, dropped, replayAll)
   // Each further round drops at least one more op, so there are at most n of them.
-  let round = 0
-  for (; round < p.dag.order.length && collectDrops(p, pass, dropped); round++) {
+  for (let round = 0; round < p.dag.order.length && collectDrops(p, pass, dropped); round++) {
     pass = runPass(p, dropped, replayAll)
   }
-  ;(globalThis as any).ROUNDS = round
   return pass
 }
 

@@ -56,13 +56,11 @@ export function emptyFold(): Fold {
 }
 
 export function cloneFold(f: Fold): Fold {
-  ;(globalThis as any).CLONES++
   return { ...f, members: new Map(f.members), departures: new Map(f.departures) }
 }
 
 /** Applies the valid op at position i. */
 export function applyOp(f: Fold, i: number, ctx: FoldContext): void {
-  ;(globalThis as any).APPLIES++
   const node = ctx.order[i]!
   const info = ctx.info[i]!
   const op: CtrlOp = node.op
