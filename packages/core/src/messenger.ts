@@ -132,6 +132,8 @@ export interface Messenger {
     conversationId: string,
     options?: { limit?: number; before?: string },
   ): Promise<HistoryMessage[]>
+  /** One message as history shows it (UnknownMessageError if absent). */
+  message(conversationId: string, messageId: string): Promise<HistoryMessage>
   conversations(): ConversationSummary[]
   members(conversationId: string): MemberSummary[]
   remove(conversationId: string, userId: string): Promise<void>
@@ -705,26 +707,31 @@ class MessengerImpl implements Messenger {
       page.push(decodeMessage(value))
     }
     page.reverse()
-    const names = new Map([...conv.membership.members].map(([u, m]) => [u, m.name]))
+    return page.map((m) => this.#present(conv, m))
+  }
+
+  async message(conversationId: string, messageId: string): Promise<HistoryMessage> {
+    const conv = this.#conv(conversationId)
+    return this.#present(conv, await this.#message(conv, messageId))
+  }
+
+  /** A stored message as the API shows it: with its edit, deletion, reactions and status. */
+  #present(conv: Conversation, m: MessageRecord): HistoryMessage {
     const isAdmin = (user: string): boolean => isAdminRole(conv.roleOf(user))
-    const out = page.map((m) => {
-      const edit = conv.shared.editOf(m.messageId, m.author)
-      const deleted = conv.shared.isDeleted(m.messageId, m.author, isAdmin)
-      const reactions = Object.fromEntries(conv.shared.reactionsOf(m.messageId))
-      return {
-        messageId: m.messageId,
-        author: m.author as UserId,
-        authorName: names.get(m.author) ?? '',
-        text: deleted ? '' : (edit?.text ?? m.text),
-        ts: m.ts,
-        ...(m.replyTo === undefined ? {} : { replyTo: m.replyTo }),
-        ...(edit === undefined ? {} : { edited: true as const }),
-        ...(deleted ? { deleted: true as const } : {}),
-        reactions,
-        ...(m.author === this.#self.userId ? { status: conv.deliveryOf(m.seq) } : {}),
-      }
-    })
-    return out
+    const edit = conv.shared.editOf(m.messageId, m.author)
+    const deleted = conv.shared.isDeleted(m.messageId, m.author, isAdmin)
+    return {
+      messageId: m.messageId,
+      author: m.author as UserId,
+      authorName: conv.membership.members.get(m.author)?.name ?? '',
+      text: deleted ? '' : (edit?.text ?? m.text),
+      ts: m.ts,
+      ...(m.replyTo === undefined ? {} : { replyTo: m.replyTo }),
+      ...(edit === undefined ? {} : { edited: true as const }),
+      ...(deleted ? { deleted: true as const } : {}),
+      reactions: Object.fromEntries(conv.shared.reactionsOf(m.messageId)),
+      ...(m.author === this.#self.userId ? { status: conv.deliveryOf(m.seq) } : {}),
+    }
   }
 
   /** Marks the conversation read up to its newest message. */

@@ -1,21 +1,22 @@
 /**
  * The evaluator. One pass walks the ops in deterministic order and judges each
- * against the membership at its parents: the fold of the valid ops in its causal
- * past. Then each removal (and each leave, a removal of oneself) drops its
- * target's ops that did not precede it, most senior remover first; dropping can
+ * against the membership at its parents: that of the valid ops in its causal
+ * past, as the in-order fold would give it (asked of the ledger, ledger.ts).
+ * Then each removal (and each leave, a removal of oneself) drops its target's
+ * ops that did not precede it, most senior remover first; dropping can
  * unauthorise later ops, so passes repeat until nothing new is dropped. The drop
  * set only grows, so this ends after at most one pass per op (in practice one
  * pass, plus one per removal that raced its target's ops).
- *
- * The fold at an op's parents is built cheaply: a single parent hands its own
- * fold to its last child; a merge starts from whichever is closer, a parent's
- * fold or a checkpoint of the running fold, and replays the rest of its past.
  */
-import { clearBelow, forEachBit, hasBit, intersects, lowestBit, popcount, setBit } from './bits.ts'
+import { forEachBit, hasBit, intersects, lowestBit, setBit } from './bits.ts'
 import { causalPast, dedupe, indexDag, isBefore } from './dag.ts'
 import type { DagIndex } from './dag.ts'
-import { applyOp, cloneFold, compareSeniority, emptyFold, JOIN, seniorityOrder } from './fold.ts'
-import type { Fold, FoldContext, Member } from './fold.ts'
+import { applyOp, emptyFold, foldView } from './fold.ts'
+import type { FoldContext } from './fold.ts'
+import { viewAt } from './ledger.ts'
+import type { Ledger, LedgerPass } from './ledger.ts'
+import { compareSeniority, JOIN, seniorityOrder } from './member.ts'
+import type { Member, MembershipView } from './member.ts'
 import { parseOp } from './parse.ts'
 import type { OpInfo } from './parse.ts'
 import { authorize, authorizeCreate } from './rules.ts'
@@ -32,8 +33,9 @@ export function evaluateMembership(
 }
 
 /**
- * The same evaluation, building every op's fold at its parents from scratch: slow,
- * and here only so tests can check the incremental folds against it.
+ * The same evaluation with every op judged against a fold of its causal past built
+ * from scratch: the rules' plain statement, slow, and here so tests can check the
+ * ledger against it.
  */
 export function evaluateByReplay(
   nodes: Iterable<CtrlNode>,
@@ -63,8 +65,7 @@ export function stateAt(
 
 interface Prepared {
   readonly dag: DagIndex
-  readonly info: readonly OpInfo[]
-  readonly root: number | undefined
+  readonly ledger: Ledger
   /** User → positions of the ops they authored. */
   readonly byAuthor: ReadonlyMap<string, readonly number[]>
   /** User → positions of the adds naming them. */
@@ -76,21 +77,30 @@ function prepare(nodes: Iterable<CtrlNode>, options: EvaluateOptions): Prepared 
   const info = dag.order.map(parseOp)
   const byAuthor = new Map<string, number[]>()
   const addsOf = new Map<string, number[]>()
+  const eventsOf = new Map<string, number[]>()
+  const settingsOps: number[] = []
   let root: number | undefined
   dag.order.forEach((node, i) => {
+    const op = node.op
     push(byAuthor, node.authorUser, i)
-    if (node.op.type === 'add') push(addsOf, info[i]!.target!, i)
-    if (node.op.type !== 'create' || node.parents.length > 0) return
+    if (op.type === 'add') push(addsOf, info[i]!.target!, i)
+    if (op.type === 'settings') settingsOps.push(i)
+    const subject = op.type === 'create' || op.type === 'leave' ? node.authorUser : info[i]!.target
+    if (subject !== undefined) push(eventsOf, subject, i)
+    if (op.type !== 'create' || node.parents.length > 0) return
     const pinned = options.root
-    if (
-      pinned === undefined
-        ? root === undefined || node.hash < dag.order[root]!.hash
-        : pinned === node.hash
-    ) {
-      root = i
-    }
+    const lower = root === undefined || node.hash < dag.order[root]!.hash
+    if (pinned === undefined ? lower : pinned === node.hash) root = i
   })
-  return { dag, info, root, byAuthor, addsOf }
+  const ledger: Ledger = {
+    order: dag.order,
+    info,
+    root,
+    eventsOf,
+    settingsOps,
+    isBefore: (a, b) => isBefore(dag, a, b),
+  }
+  return { dag, ledger, byAuthor, addsOf }
 }
 
 /** A valid remove, or a leave (its author removing themselves). */
@@ -105,113 +115,82 @@ interface Pass {
   readonly valid: Uint32Array
   readonly reasons: ReadonlyMap<number, string>
   readonly departures: readonly Departure[]
-  readonly final: Fold
+  readonly members: ReadonlyMap<string, Member>
+  readonly final: MembershipView
 }
 
-/** Every this many positions the running fold is copied, as a base for merges. */
-const CHECKPOINT_EVERY = 32
-
-function runPass(p: Prepared, dropped: ReadonlyMap<number, string>, replayAll: boolean): Pass {
-  const { dag, info } = p
+function runPass(p: Prepared, dropped: ReadonlyMap<number, string>, replay: boolean): Pass {
+  const { dag, ledger } = p
   const { order, words, ancestors } = dag
   const n = order.length
-  const valid = new Uint32Array(words)
+  const state: LedgerPass = {
+    valid: new Uint32Array(words),
+    addKind: new Uint8Array(n),
+    heirs: new Map(),
+  }
+  const { valid } = state
   const reasons = new Map<number, string>()
   const departures: Departure[] = []
-  const addKind = new Uint8Array(n)
-  const ctx: FoldContext = { order, info, addKind, isBefore: (a, b) => isBefore(dag, a, b) }
   const pair: DmPair = { creator: undefined, partner: undefined }
-  const running = emptyFold()
-  const checkpoints: Fold[] = []
-  const closures: (Fold | undefined)[] = new Array<Fold | undefined>(n)
-  const uses = dag.childCount.slice()
+  const ctx: FoldContext = { ...ledger, addKind: state.addKind }
 
-  /** The fold of a parent, given away to its last child and copied for the others. */
-  const take = (parent: number): { fold: Fold; owned: boolean } => {
-    const fold = closures[parent]!
-    if (--uses[parent]! > 0) return { fold, owned: false }
-    closures[parent] = undefined
-    return { fold, owned: true }
-  }
-
-  const replay = (fold: Fold, extras: Uint32Array): Fold => {
-    forEachBit(extras, (j) => applyOp(fold, j, ctx))
-    return fold
-  }
-
-  const atParents = (i: number): Fold => {
-    const parents = dag.parents[i]!
-    if (parents.length === 0) return emptyFold()
-    if (replayAll) {
-      for (const parent of parents) take(parent)
-      const past = new Uint32Array(words)
-      for (let w = 0; w < words; w++) past[w] = ancestors[i * words + w]! & valid[w]!
-      return replay(emptyFold(), past)
-    }
-    if (parents.length === 1) {
-      const { fold, owned } = take(parents[0]!)
-      return owned ? fold : cloneFold(fold)
-    }
-    // past = valid ops in i's causal past; start from the base that leaves least to replay.
-    const off = i * words
+  /** Membership at the valid ops in i's causal past. */
+  const atParents = (i: number): MembershipView => {
     const past = new Uint32Array(words)
-    for (let w = 0; w < words; w++) past[w] = ancestors[off + w]! & valid[w]!
-    const notPast = new Uint32Array(words)
-    for (let w = 0; w < words; w++) notPast[w] = valid[w]! & ~ancestors[off + w]!
-    const k = lowestBit(notPast)
-    const checkpoint = Math.floor((k === -1 ? i : k) / CHECKPOINT_EVERY)
-    let best = past.slice()
-    clearBelow(best, checkpoint * CHECKPOINT_EVERY)
-    let bestCost = popcount(best) + 1
-    let base: { fold: Fold; owned: boolean } = { fold: checkpoints[checkpoint]!, owned: false }
-    for (const parent of parents) {
-      const taken = take(parent)
-      const pOff = parent * words
-      const extras = new Uint32Array(words)
-      for (let w = 0; w < words; w++) extras[w] = past[w]! & ~ancestors[pOff + w]!
-      extras[parent >>> 5]! &= ~(1 << (parent & 31))
-      const first = lowestBit(extras)
-      if (first !== -1 && first < parent) continue
-      const cost = popcount(extras) + (taken.owned ? 0 : 1)
-      if (cost < bestCost) {
-        best = extras
-        bestCost = cost
-        base = taken
-      }
+    const missing = new Uint32Array(words)
+    for (let w = 0; w < words; w++) {
+      past[w] = ancestors[i * words + w]! & valid[w]!
+      missing[w] = valid[w]! & ~ancestors[i * words + w]!
     }
-    return replay(base.owned ? base.fold : cloneFold(base.fold), best)
+    if (replay) {
+      const fold = emptyFold()
+      forEachBit(past, (j) => applyOp(fold, j, ctx))
+      return foldView(fold)
+    }
+    const k = lowestBit(missing)
+    return viewAt(ledger, state, past, k === -1 ? i : k)
   }
 
   for (let i = 0; i < n; i++) {
-    if (i % CHECKPOINT_EVERY === 0) checkpoints.push(cloneFold(running))
     const node = order[i]!
-    const fold = atParents(i)
-    const verdict = judge(p, i, fold, dropped.get(i), pair)
+    const view = atParents(i)
+    const verdict = judge(p, i, view, dropped.get(i), pair)
     if (verdict.ok) {
       setBit(valid, i)
-      noteValid(node, info[i]!, verdict, fold, pair, departures, i)
-      if (verdict.addKind !== undefined) addKind[i] = verdict.addKind
-      applyOp(running, i, ctx)
-      applyOp(fold, i, ctx)
+      noteValid(node, ledger.info[i]!, verdict, view, pair, departures, i)
+      if (verdict.addKind !== undefined) state.addKind[i] = verdict.addKind
     } else {
       reasons.set(i, verdict.reason)
     }
-    if (uses[i]! > 0) closures[i] = fold
   }
-  return { valid, reasons, departures, final: running }
+
+  let final: MembershipView
+  let members: ReadonlyMap<string, Member>
+  if (replay) {
+    const fold = emptyFold()
+    forEachBit(valid, (j) => applyOp(fold, j, ctx))
+    final = foldView(fold)
+    members = fold.members
+  } else {
+    const view = viewAt(ledger, state, valid, n)
+    final = view
+    members = view.members()
+  }
+  return { valid, reasons, departures, members, final }
 }
 
 function judge(
   p: Prepared,
   i: number,
-  fold: Fold,
+  view: MembershipView,
   dropped: string | undefined,
   pair: DmPair,
 ): Verdict {
   if (dropped !== undefined) return { ok: false, reason: dropped }
   const node = p.dag.order[i]!
+  const info = p.ledger.info[i]!
   if (node.parents.length === 0) {
-    if (i === p.root) return authorizeCreate(node, p.info[i]!)
+    if (i === p.ledger.root) return authorizeCreate(node, info)
     return {
       ok: false,
       reason:
@@ -221,14 +200,14 @@ function judge(
     }
   }
   if (node.op.type === 'create') return { ok: false, reason: 'a create cannot have parents' }
-  return authorize(fold, node, p.info[i]!, pair)
+  return authorize(view, node, info, pair)
 }
 
 function noteValid(
   node: CtrlNode,
   info: OpInfo,
   verdict: Verdict & { ok: true },
-  fold: Fold,
+  view: MembershipView,
   pair: DmPair,
   departures: Departure[],
   i: number,
@@ -238,14 +217,14 @@ function noteValid(
       pair.creator = node.authorUser
       return
     case 'add':
-      if (verdict.addKind === JOIN && fold.kind === 'dm' && pair.partner === undefined) {
+      if (verdict.addKind === JOIN && view.kind === 'dm' && pair.partner === undefined) {
         if (info.target !== pair.creator) pair.partner = info.target
       }
       return
     case 'remove':
     case 'leave': {
       const target = node.op.type === 'remove' ? info.target! : node.authorUser
-      departures.push({ at: i, target, author: fold.members.get(node.authorUser)! })
+      departures.push({ at: i, target, author: view.member(node.authorUser)! })
       return
     }
     default:
@@ -254,12 +233,12 @@ function noteValid(
 }
 
 /** Repeats passes, growing the drop set, until no departure drops anything new. */
-function settle(p: Prepared, replayAll: boolean): Pass {
+function settle(p: Prepared, replay: boolean): Pass {
   const dropped = new Map<number, string>()
-  let pass = runPass(p, dropped, replayAll)
+  let pass = runPass(p, dropped, replay)
   // Each further round drops at least one more op, so there are at most n of them.
   for (let round = 0; round < p.dag.order.length && collectDrops(p, pass, dropped); round++) {
-    pass = runPass(p, dropped, replayAll)
+    pass = runPass(p, dropped, replay)
   }
   return pass
 }
@@ -320,8 +299,8 @@ function toState(p: Prepared, pass: Pass): MembershipState {
   }
   const f = pass.final
   const members = new Map<string, MemberState>()
-  for (const user of seniorityOrder(f.members)) {
-    const m = f.members.get(user)!
+  for (const user of seniorityOrder(pass.members)) {
+    const m = pass.members.get(user)!
     members.set(user, {
       identity: m.identity,
       name: m.name,
@@ -331,11 +310,12 @@ function toState(p: Prepared, pass: Pass): MembershipState {
       since: m.since,
     })
   }
-  const rootValid = p.root !== undefined && hasBit(pass.valid, p.root)
+  const root = p.ledger.root
+  const rootValid = root !== undefined && hasBit(pass.valid, root)
   return {
-    createHash: rootValid ? order[p.root!]!.hash : undefined,
+    createHash: rootValid ? order[root]!.hash : undefined,
     conversationKind: f.kind,
-    name: f.name,
+    name: rootValid ? createName(order[root]!) : undefined,
     settings: f.settings,
     members,
     heads: heads.sort(),
@@ -343,6 +323,10 @@ function toState(p: Prepared, pass: Pass): MembershipState {
     rejected,
     pending: new Set(dag.pending),
   }
+}
+
+function createName(node: CtrlNode): string | undefined {
+  return node.op.type === 'create' ? node.op.name : undefined
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -1,25 +1,16 @@
 /**
- * Membership as a fold of valid ops in the deterministic order. Effects are
- * applied defensively because a fold can place an op after concurrent ops its
- * author never saw: a removal of someone already gone does nothing, a role change
- * never resurrects, and a re-add concurrent with a departure of the same user
- * loses to it (remove wins), so a user whose ops are dropped is never a member.
+ * Membership as a fold of valid ops in the deterministic order: the rules'
+ * plain statement, kept as the reference the fast path (ledger.ts) is tested
+ * against. Effects are applied defensively because a fold can place an op after
+ * concurrent ops its author never saw: a removal of someone already gone does
+ * nothing, a role change never resurrects, and a re-add concurrent with a
+ * departure of the same user loses to it (remove wins).
  */
-import type { ConversationKind, ConversationSettings, CtrlOp, Role } from '@murmur/protocol'
+import type { ConversationKind, ConversationSettings, CtrlOp } from '@murmur/protocol'
+import { JOIN, seniorityOrder } from './member.ts'
+import type { Member, MembershipView } from './member.ts'
 import type { DeviceEntry, OpInfo } from './parse.ts'
 import type { CtrlNode } from './types.ts'
-
-export interface Member {
-  readonly identity: Uint8Array
-  readonly name: string
-  readonly role: Role
-  readonly devices: readonly DeviceEntry[]
-  readonly deviceKeys: ReadonlySet<string>
-  /** Position seniority counts from (see MemberState.since). */
-  readonly since: number
-  /** Position of the add that admitted them (or the create). */
-  readonly joined: number
-}
 
 export interface Fold {
   created: boolean
@@ -30,10 +21,6 @@ export interface Fold {
   /** User → positions of their departures (removals and leaves) folded so far. */
   departures: Map<string, readonly number[]>
 }
-
-/** How a valid add was meant at its parents: admitting someone, or adding devices. */
-export const JOIN = 1
-export const MERGE = 2
 
 export interface FoldContext {
   readonly order: readonly CtrlNode[]
@@ -145,20 +132,11 @@ function passOwnership(f: Fold, i: number): void {
   f.members.set(heir, { ...m, role: 'owner', since: i })
 }
 
-const RANK: Record<Role, number> = { owner: 0, admin: 1, member: 2 }
-
-/** Owner, then admins by when they became admin, then members by when they were added. */
-export function seniorityOrder(
-  members: ReadonlyMap<string, { readonly role: Role; readonly since: number }>,
-): string[] {
-  return [...members.entries()]
-    .sort(([ua, a], [ub, b]) => compareSeniority(a, b) || (ua < ub ? -1 : ua > ub ? 1 : 0))
-    .map(([user]) => user)
-}
-
-export function compareSeniority(
-  a: { readonly role: Role; readonly since: number },
-  b: { readonly role: Role; readonly since: number },
-): number {
-  return RANK[a.role] - RANK[b.role] || a.since - b.since
+export function foldView(f: Fold): MembershipView {
+  return {
+    created: f.created,
+    kind: f.kind,
+    settings: f.settings,
+    member: (user) => f.members.get(user),
+  }
 }

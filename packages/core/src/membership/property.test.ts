@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { ConversationKind, Role } from '@murmur/protocol'
-import { evaluateMembership, stateAt } from './evaluate.ts'
-import { canonical, ctrlLog, person } from './test-support.ts'
+import { evaluateByReplay, evaluateMembership, stateAt } from './evaluate.ts'
+import { busyConversation, canonical, ctrlLog, person } from './test-support.ts'
 import type { Person } from './test-support.ts'
 import type { CtrlNode } from './types.ts'
 
@@ -117,6 +117,27 @@ describe('evaluating simulated conversations', () => {
       }),
       { numRuns: 150 },
     )
+  })
+
+  it('judges every op as a fold of its whole causal past would', () => {
+    fc.assert(
+      fc.property(seeds, (seed) => {
+        const { nodes } = simulate(seed, 60)
+        expect(canonical(evaluateMembership(nodes))).toBe(canonical(evaluateByReplay(nodes)))
+      }),
+      { numRuns: 80 },
+    )
+  })
+
+  it('judges long racing conversations as a fold of each op’s causal past would', () => {
+    for (const [seed, sync] of [
+      [3, 0.3],
+      [4, 0.9],
+      [5, 0.05],
+    ] as const) {
+      const nodes = busyConversation(250, seed, people, sync)
+      expect(canonical(evaluateMembership(nodes))).toBe(canonical(evaluateByReplay(nodes)))
+    }
   })
 
   it('gives, at any device’s heads, the state of exactly what that device had seen', () => {

@@ -3,7 +3,7 @@
  * who outranks whom, which devices must receive a new epoch key.
  */
 import type { DeviceRecord, Role } from '@murmur/protocol'
-import { seniorityOrder } from './fold.ts'
+import { seniorityOrder } from './member.ts'
 import { admitDenial, removeDenial, setRoleDenial, settingsDenial } from './rules.ts'
 import type { Authority } from './rules.ts'
 import type { MembershipState } from './types.ts'

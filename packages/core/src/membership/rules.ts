@@ -4,8 +4,8 @@
  * evaluator records the reason and the public can* helpers ask the same checks.
  */
 import type { ConversationKind, ConversationSettings, Role } from '@murmur/protocol'
-import { JOIN, MERGE } from './fold.ts'
-import type { Fold } from './fold.ts'
+import { JOIN, MERGE } from './member.ts'
+import type { MembershipView } from './member.ts'
 import type { OpInfo } from './parse.ts'
 import type { CtrlNode } from './types.ts'
 
@@ -80,8 +80,8 @@ export function settingsDenial(a: Authority, actor: string): string | undefined 
   return 'only owners and admins can change settings'
 }
 
-export function foldAuthority(f: Fold): Authority {
-  return { kind: f.kind, settings: f.settings, role: (u) => f.members.get(u)?.role }
+export function viewAuthority(v: MembershipView): Authority {
+  return { kind: v.kind, settings: v.settings, role: (u) => v.member(u)?.role }
 }
 
 /** The two people of a dm: its creator and the first person it admitted. */
@@ -98,16 +98,16 @@ const deny = (reason: string): Verdict => ({ ok: false, reason })
 const OK: Verdict = { ok: true }
 
 /** Judges a non-create op against `f`, the membership at its parents. */
-export function authorize(f: Fold, node: CtrlNode, info: OpInfo, pair: DmPair): Verdict {
+export function authorize(f: MembershipView, node: CtrlNode, info: OpInfo, pair: DmPair): Verdict {
   if (!f.created) return deny("the op does not descend from the conversation's create")
   const author = node.authorUser
-  const member = f.members.get(author)
+  const member = f.member(author)
   if (member === undefined) return deny('the author is not a member at its parents')
   if (!member.deviceKeys.has(node.authorDevice)) {
     return deny("the signing device is not one of the author's devices at its parents")
   }
   if (info.error !== undefined) return deny(info.error)
-  const a = foldAuthority(f)
+  const a = viewAuthority(f)
   const op = node.op
   let why: string | undefined
   switch (op.type) {
@@ -115,7 +115,7 @@ export function authorize(f: Fold, node: CtrlNode, info: OpInfo, pair: DmPair): 
       return deny('a conversation has one create')
     case 'add': {
       const target = info.target!
-      if (f.members.has(target)) {
+      if (f.member(target) !== undefined) {
         // Adding a member again only adds devices: their own, or by someone who may add.
         if (target === author || f.kind === 'group' || f.kind === 'channel') {
           why = target === author ? undefined : admitDenial(a, author, 'member')
