@@ -35,6 +35,8 @@ export interface ConversationSummary {
   readonly unread: number
   /** Set when you were removed or left: the conversation is read-only. */
   readonly ended: 'removed' | 'left' | undefined
+  /** The newest message, for previews (edits and deletions applied). */
+  readonly lastMessage?: HistoryMessage
 }
 
 export interface MemberSummary {

@@ -142,6 +142,8 @@ export class Conversation {
   #queue: Promise<unknown> = Promise.resolve()
   /** Messages from others newer than the read marker, counted up to UNREAD_CAP. */
   #unread = 0
+  /** The newest message, for list previews. */
+  lastMessage: MessageRecord | undefined
   /** Our highest seq a member has confirmed holding (from its sync vector). */
   #delivered = 0
   /** Our seqs whose publish failed (no network): shown as pending until delivered. */
@@ -272,6 +274,9 @@ export class Conversation {
       if (parked !== undefined) conv.#pending.set(key.slice(3).join('/'), parked)
     }
     await conv.#countUnread()
+    for await (const [, value] of storage.range(keys.msgPrefix(cid), { reverse: true, limit: 1 })) {
+      conv.lastMessage = decodeMessage(value)
+    }
     // Everything below the oldest unconfirmed envelope was delivered.
     let oldestOut: number | undefined
     for await (const [key] of storage.range(keys.outPrefix(cid), { limit: 1 }))
@@ -376,6 +381,11 @@ export class Conversation {
     await this.#serial(async () => {
       if (this.#sendableEpoch() === undefined) await this.#rotate()
     })
+  }
+
+  #noteLast(record: MessageRecord): void {
+    if (this.lastMessage === undefined || record.ts >= this.lastMessage.ts)
+      this.lastMessage = record
   }
 
   get unread(): number {
@@ -567,6 +577,7 @@ export class Conversation {
         return {
           unblocks: false,
           afterCommit: () => {
+            this.#noteLast(record)
             if (record.ts > this.record.lastRead && this.#unread < UNREAD_CAP) this.#unread++
             this.#host.notify(this, { type: 'message', message: record })
           },
@@ -880,6 +891,7 @@ export class Conversation {
     }
     ops.push({ type: 'put', key: keys.out(this.id, seq), value: bytes })
     await this.#commit(this.myTagHex, seq, bytes, ops)
+    if (record !== undefined) this.#noteLast(record)
     after?.()
     await this.#publish(bytes)
     return {

@@ -343,13 +343,19 @@ class MessengerImpl implements Messenger {
   }
 
   conversations(): ConversationSummary[] {
-    return [...this.#conversations.values()].map((conv) => ({
-      conversationId: conv.record.conversationId,
-      kind: conv.record.kind,
-      name: this.#displayName(conv),
-      unread: conv.unread,
-      ended: conv.record.ended,
-    }))
+    return [...this.#conversations.values()]
+      .map((conv) => {
+        const last = conv.lastMessage
+        return {
+          conversationId: conv.record.conversationId,
+          kind: conv.record.kind,
+          name: this.#displayName(conv),
+          unread: conv.unread,
+          ended: conv.record.ended,
+          ...(last === undefined ? {} : { lastMessage: this.#present(conv, last) }),
+        }
+      })
+      .sort((a, b) => (b.lastMessage?.ts ?? 0) - (a.lastMessage?.ts ?? 0))
   }
 
   /** A DM is named after the other person; other kinds by their (admin-set) name. */

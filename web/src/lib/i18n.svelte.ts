@@ -1,71 +1,31 @@
 /**
- * English and Russian strings. The language is picked from the browser and
- * can be switched; the choice is remembered on this device.
+ * English and Russian. The language is picked from the browser and can be
+ * switched; the choice is remembered on this device. Strings live in
+ * per-area tables under ./i18n/ and are merged here.
  */
 
-const en = {
-  title: 'Murmur',
-  tagline:
-    'Peer-to-peer, end-to-end encrypted messaging. No account, no server that owns anything.',
-  connectingNetwork: 'Starting your peer…',
-  you: 'You',
-  relays: 'Relays',
-  peers: 'Peers',
-  noPeers: 'No other peers yet. Open this page in another tab or on another device.',
-  relayReserved: 'connected, reachable through it',
-  relayConnected: 'connected',
-  relayConnecting: 'connecting…',
-  relayUnreachable: 'unreachable',
-  direct: 'direct WebRTC',
-  relayed: 'relayed',
-  directOther: 'direct',
-  demoChat: 'Connectivity check',
-  demoNote: 'This line is not encrypted: it only shows that peers reach each other.',
-  message: 'Message',
-  send: 'Send',
-  noMessages: 'Nothing said yet.',
-  language: 'Language',
-  failed: 'Murmur could not start',
-  retry: 'Try again',
-  offline: 'You are offline. Messages will go out when the connection is back.',
-  tooLong: 'That line is too long to send.',
-} as const
+import { common } from './i18n/common.ts'
+import { network } from './i18n/network.ts'
 
-export type Strings = { readonly [K in keyof typeof en]: string }
+export { format } from './i18n/define.ts'
 
-const ru: Strings = {
-  title: 'Murmur',
-  tagline:
-    'Сквозное шифрование, прямые соединения между устройствами. Без аккаунта и без сервера-владельца.',
-  connectingNetwork: 'Запускаем ваш узел…',
-  you: 'Вы',
-  relays: 'Ретрансляторы',
-  peers: 'Собеседники',
-  noPeers:
-    'Других узлов пока нет. Откройте эту страницу в другой вкладке или на другом устройстве.',
-  relayReserved: 'подключено, через него вас можно найти',
-  relayConnected: 'подключено',
-  relayConnecting: 'подключение…',
-  relayUnreachable: 'недоступен',
-  direct: 'напрямую, WebRTC',
-  relayed: 'через ретранслятор',
-  directOther: 'напрямую',
-  demoChat: 'Проверка связи',
-  demoNote: 'Эта строка не шифруется: она лишь показывает, что узлы видят друг друга.',
-  message: 'Сообщение',
-  send: 'Отправить',
-  noMessages: 'Пока тихо.',
-  language: 'Язык',
-  failed: 'Murmur не удалось запустить',
-  retry: 'Повторить',
-  offline: 'Нет подключения к сети. Сообщения уйдут, когда связь вернётся.',
-  tooLong: 'Строка слишком длинная.',
-}
+const tables = [common, network] as const
+
+type Merge<T extends readonly { en: object }[]> = T extends readonly [infer H, ...infer R]
+  ? (H extends { en: infer E } ? E : never) &
+      (R extends readonly { en: object }[] ? Merge<R> : unknown)
+  : unknown
+
+export type Strings = Merge<typeof tables>
 
 export const LANGUAGES = { en: 'English', ru: 'Русский' } as const
 export type Language = keyof typeof LANGUAGES
-const TABLES: Record<Language, Strings> = { en, ru }
 const STORAGE_KEY = 'murmur.language'
+
+const TABLES: Record<Language, Strings> = {
+  en: Object.assign({}, ...tables.map((t) => t.en)) as Strings,
+  ru: Object.assign({}, ...tables.map((t) => t.ru)) as Strings,
+}
 
 function initialLanguage(): Language {
   const saved = globalThis.localStorage?.getItem(STORAGE_KEY)
@@ -89,6 +49,11 @@ class I18n {
 
   get t(): Strings {
     return TABLES[this.#language]
+  }
+
+  /** Every key of every table, for the "no untranslated strings" test. */
+  get all(): Record<Language, Record<string, string>> {
+    return TABLES as unknown as Record<Language, Record<string, string>>
   }
 }
 
