@@ -11,13 +11,17 @@
  * beacon lists the `/p2p-circuit/webrtc` addresses its sender can be dialed
  * at. Of two peers, the one with the smaller PeerId dials; the other answers a
  * beacon with its own, so both learn of each other within one round trip.
+ *
+ * Until then, or when no direct path exists, messages go through the relay:
+ * it forwards a topic only as a gossipsub member of it, so every topic we
+ * subscribe to is also handed to each connected relay to host (host-client.ts).
  */
 
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
-import type { ComponentLogger, Libp2p, Logger, PrivateKey } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Libp2p, Logger, PrivateKey } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
@@ -47,6 +51,8 @@ import { bestConnection } from './classify.ts'
 import { framedStream } from './framed.ts'
 import { murmurGossipsub } from './gossip.ts'
 import type { GossipSub } from './gossip.ts'
+import { hostClient } from './host-client.ts'
+import type { HostClient } from './host-client.ts'
 
 export interface PeerInit {
   /** Relay multiaddrs, each ending in `/p2p/<relay peer id>`. */
@@ -118,6 +124,7 @@ class Peer implements Libp2pNetwork {
   readonly #dialing = new Set<PeerIdString>()
   readonly #answered = new Map<PeerIdString, number>()
   readonly #cleanup: Array<() => void> = []
+  readonly #hosting: HostClient
   #beaconTimer: ReturnType<typeof setTimeout> | undefined
   #beaconDelay = BEACON_FIRST_DELAY
   #running = false
@@ -133,6 +140,7 @@ class Peer implements Libp2pNetwork {
     this.#init = init
     this.#log = log
     this.#relayIds = relayIds
+    this.#hosting = hostClient(libp2p, log)
     this.#events = new Emitter((err) => log.error('event listener failed - %e', err))
     for (const addr of init.relays) {
       this.#relays.set(addr, { addr, peerId: relayIds.get(addr), state: 'connecting' })
@@ -143,8 +151,16 @@ class Peer implements Libp2pNetwork {
     if (this.#running) return
     this.#running = true
     const node = this.libp2p
-    const onConnection = (evt: CustomEvent<{ remotePeer: { toString(): string } }>): void => {
-      this.#refresh(asPeerId(evt.detail.remotePeer.toString()))
+    const onConnection = (evt: CustomEvent<Connection>): void => {
+      const peerId = asPeerId(evt.detail.remotePeer.toString())
+      if (
+        evt.type === 'connection:open' &&
+        evt.detail.limits === undefined &&
+        this.#isRelay(peerId)
+      ) {
+        this.#hosting.relayConnected(peerId)
+      }
+      this.#refresh(peerId)
     }
     const onMessage = (evt: CustomEvent<{ topic: string; data: Uint8Array }>): void => {
       this.#onMessage(evt.detail.topic as Topic, evt.detail.data)
@@ -166,6 +182,7 @@ class Peer implements Libp2pNetwork {
       () => node.services.pubsub.removeEventListener('message', onMessage),
       () => node.services.pubsub.removeEventListener('subscription-change', onSubscriptionChange),
     )
+    this.#hosting.start()
     await node.start()
     await Promise.all([...this.#relays.keys()].map((addr) => this.#dialRelay(addr)))
     const retry = setInterval(() => {
@@ -176,6 +193,7 @@ class Peer implements Libp2pNetwork {
     this.#cleanup.push(() => clearInterval(retry))
     if (this.#init.discoveryTopic !== undefined) {
       node.services.pubsub.subscribe(this.#init.discoveryTopic)
+      this.#hosting.host(this.#init.discoveryTopic)
       this.#beaconSoon()
     }
   }
@@ -184,6 +202,7 @@ class Peer implements Libp2pNetwork {
     if (!this.#running) return
     this.#running = false
     clearTimeout(this.#beaconTimer)
+    this.#hosting.stop()
     for (const fn of this.#cleanup.splice(0)) fn()
     await this.libp2p.stop()
     this.#peers.clear()
@@ -193,11 +212,13 @@ class Peer implements Libp2pNetwork {
   subscribe(topic: Topic): void {
     this.#assertRunning()
     this.libp2p.services.pubsub.subscribe(topic)
+    this.#hosting.host(topic)
   }
 
   unsubscribe(topic: Topic): void {
     this.#assertRunning()
     this.libp2p.services.pubsub.unsubscribe(topic)
+    this.#hosting.unhost(topic)
   }
 
   async publish(topic: Topic, data: Uint8Array): Promise<void> {
@@ -320,6 +341,10 @@ class Peer implements Libp2pNetwork {
     if (!this.#running) return
     if (this.#isRelay(peerId)) {
       this.#refreshReservations()
+      const connected = this.libp2p
+        .getConnections(peerIdFromString(peerId))
+        .some((c) => c.status === 'open' && c.limits === undefined)
+      if (!connected) this.#hosting.relayDisconnected(peerId)
       return
     }
     const best = bestConnection(this.libp2p.getConnections(peerIdFromString(peerId)), false)

@@ -5,7 +5,10 @@
  *   in Murmur: signalling a direct WebRTC upgrade (a few KiB), not carrying a
  *   conversation;
  * - gossipsub member of the topics it hosts, so peers connected only to the
- *   relay still exchange pubsub messages through it;
+ *   relay still exchange pubsub messages through it: the permanent `topics`
+ *   given at start, and whatever its connected peers ask it to host over
+ *   `/murmur/host/1.0.0` (host.ts), within `maxTopicsPerPeer` and
+ *   `maxHostedTopics`, each kept for `hostGraceMs` after its last host leaves;
  * - identify and ping.
  *
  * The relay listens on TCP and WebSockets. Serving the web app over HTTP on the
@@ -25,6 +28,8 @@ import type { Topic } from '@murmur/protocol'
 import { createLibp2p } from 'libp2p'
 import { murmurGossipsub } from './gossip.ts'
 import type { GossipSub } from './gossip.ts'
+import { topicHost } from './host.ts'
+import type { TopicHost } from './host.ts'
 
 export interface RelayLimits {
   /** Peers that may hold a reservation at once. */
@@ -37,6 +42,12 @@ export interface RelayLimits {
   readonly circuitDataBytes: number
   /** Open connections the relay accepts in total. */
   readonly maxConnections: number
+  /** Topics one peer may ask the relay to host. */
+  readonly maxTopicsPerPeer: number
+  /** Topics the relay hosts for all its peers together, grace periods included. */
+  readonly maxHostedTopics: number
+  /** How long a topic stays subscribed after the last peer hosting it leaves. */
+  readonly hostGraceMs: number
 }
 
 export const DEFAULT_RELAY_LIMITS: RelayLimits = {
@@ -45,6 +56,9 @@ export const DEFAULT_RELAY_LIMITS: RelayLimits = {
   circuitDurationMs: 2 * 60 * 1000,
   circuitDataBytes: 256 * 1024,
   maxConnections: 1024,
+  maxTopicsPerPeer: 512,
+  maxHostedTopics: 20_000,
+  hostGraceMs: 10 * 60 * 1000,
 }
 
 export interface RelayInit {
@@ -53,18 +67,24 @@ export interface RelayInit {
   readonly listen: readonly string[]
   /** Multiaddrs to advertise instead of the listen addresses (e.g. the public HTTP port). */
   readonly announce?: readonly string[]
-  /** Topics the relay joins so that it forwards them. */
+  /** Topics the relay joins for good so that it forwards them; peers add others for a while. */
   readonly topics?: readonly Topic[]
   readonly limits?: Partial<RelayLimits>
   readonly logger?: ComponentLogger
 }
 
-type RelayServices = { pubsub: GossipSub; relay: unknown; identify: unknown; ping: unknown }
+type RelayServices = {
+  pubsub: GossipSub
+  relay: unknown
+  identify: unknown
+  ping: unknown
+  host: TopicHost
+}
 export type RelayNode = Libp2p<RelayServices>
 
 export async function createRelayNode(init: RelayInit): Promise<RelayNode> {
   const limits = { ...DEFAULT_RELAY_LIMITS, ...init.limits }
-  const node = await createLibp2p<RelayServices>({
+  return createLibp2p<RelayServices>({
     privateKey: init.privateKey,
     ...(init.logger === undefined ? {} : { logger: init.logger }),
     addresses: {
@@ -94,8 +114,13 @@ export async function createRelayNode(init: RelayInit): Promise<RelayNode> {
       pubsub: murmurGossipsub({ canRelayMessage: true }),
       identify: identify(),
       ping: ping(),
+      // After pubsub: a service sees the services declared before it.
+      host: topicHost({
+        permanent: init.topics ?? [],
+        maxTopicsPerPeer: limits.maxTopicsPerPeer,
+        maxHostedTopics: limits.maxHostedTopics,
+        graceMs: limits.hostGraceMs,
+      }),
     },
   })
-  for (const topic of init.topics ?? []) node.services.pubsub.subscribe(topic)
-  return node
 }
