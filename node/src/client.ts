@@ -14,7 +14,6 @@ import { defaultLogger } from '@libp2p/logger'
 import { createMessenger } from '@murmur/core'
 import type { Logger, Messenger } from '@murmur/core'
 import { createLibp2pNetwork } from '@murmur/net-libp2p'
-import { LOBBY_TOPIC } from '@murmur/protocol'
 import { createLevelStorage } from '@murmur/store-level'
 import { join } from 'node:path'
 import type { Writable } from 'node:stream'
@@ -51,8 +50,8 @@ export async function runClient(options: ClientOptions): Promise<number> {
     const network = await createLibp2pNetwork({
       relays: options.relays,
       privateKey,
-      // Relays forward only the lobby: peers meet there and then connect directly.
-      discoveryTopic: LOBBY_TOPIC,
+      // No lobby: relays host our conversation topics, and members find each
+      // other through encrypted presence there, then connect directly.
     })
     closers.unshift(() => network.stop())
     await network.start()

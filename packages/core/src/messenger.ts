@@ -103,6 +103,8 @@ export interface MessengerInit {
 }
 
 export const DEFAULT_INVITE_TTL = 7 * 24 * 60 * 60 * 1000
+/** Delays of the presence announcements after subscribing to a conversation. */
+const PRESENCE_BURST_MS = [250, 1_000, 2_500, 5_000]
 const MAX_HISTORY_PAGE = 500
 
 export interface Messenger {
@@ -286,6 +288,19 @@ class MessengerImpl implements Messenger {
     const { network } = this.#init
     network.subscribe(conv.keys.topic)
     if (conv.record.ended === undefined) network.subscribe(doorKeys(conv.record.door).topic)
+    this.#announceSoon(conv)
+  }
+
+  /**
+   * Presence right after subscribing is often lost (the relay and the mesh
+   * learn of the subscription a moment later), so announce a few times,
+   * quickly, before settling into the regular interval.
+   */
+  #announceSoon(conv: Conversation): void {
+    for (const delay of PRESENCE_BURST_MS) {
+      const timer = setTimeout(() => void this.#announce(conv), delay)
+      this.#cleanup.push(() => clearTimeout(timer))
+    }
   }
 
   #conv(conversationId: string): Conversation {
@@ -438,7 +453,7 @@ class MessengerImpl implements Messenger {
     this.#joins.set(doorHex, pending)
     const topic = doorKeys(invite.door).topic
     this.#init.network.subscribe(topic)
-    let delay = 500
+    let delay = 250
     const ask = (): void => {
       if (this.#closed || !this.#joins.has(doorHex)) return
       const request = sealDoorMessage(
@@ -875,6 +890,11 @@ class MessengerImpl implements Messenger {
   }
 
   #onPeer(peerId: PeerIdString): void {
+    const known = this.#memberPeers.has(peerId)
+    if (!known) {
+      // Someone new: it may be a member who has not heard our presence yet.
+      for (const conv of this.#conversations.values()) void this.#announce(conv)
+    }
     const byConv = this.#memberPeers.get(peerId)
     const peer = this.#init.network.peers().find((p) => p.peerId === peerId)
     if (byConv === undefined || peer === undefined || peer.kind === 'relayed') return

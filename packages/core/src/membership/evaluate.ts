@@ -112,14 +112,27 @@ interface Departure {
 }
 
 interface Pass {
+  readonly ledger: LedgerPass
   readonly valid: Uint32Array
   readonly reasons: ReadonlyMap<number, string>
   readonly departures: readonly Departure[]
   readonly members: ReadonlyMap<string, Member>
   readonly final: MembershipView
+  /** The dm pair as known before each position. */
+  readonly pairs: readonly DmPair[]
 }
 
-function runPass(p: Prepared, dropped: ReadonlyMap<number, string>, replay: boolean): Pass {
+/**
+ * Judges every op from position `from` on; what `previous` decided before it is kept
+ * (nothing new was dropped there, and an op's verdict depends only on its past).
+ */
+function runPass(
+  p: Prepared,
+  dropped: ReadonlyMap<number, string>,
+  replay: boolean,
+  previous?: Pass,
+  from = 0,
+): Pass {
   const { dag, ledger } = p
   const { order, words, ancestors } = dag
   const n = order.length
@@ -132,12 +145,24 @@ function runPass(p: Prepared, dropped: ReadonlyMap<number, string>, replay: bool
   const reasons = new Map<number, string>()
   const departures: Departure[] = []
   const pair: DmPair = { creator: undefined, partner: undefined }
+  if (previous !== undefined) {
+    forEachBit(previous.valid, (j) => {
+      if (j < from) setBit(valid, j)
+    })
+    state.addKind.set(previous.ledger.addKind.subarray(0, from))
+    for (const [d, heir] of previous.ledger.heirs) if (d <= from) state.heirs.set(d, heir)
+    for (const [j, reason] of previous.reasons) if (j < from) reasons.set(j, reason)
+    departures.push(...previous.departures.filter((d) => d.at < from))
+    Object.assign(pair, previous.pairs[from])
+  }
+  const pairs: DmPair[] = previous?.pairs.slice(0, from) ?? []
   const ctx: FoldContext = { ...ledger, addKind: state.addKind }
 
+  // Reused for each op: a view is only asked about while its op is judged.
+  const past = new Uint32Array(words)
+  const missing = new Uint32Array(words)
   /** Membership at the valid ops in i's causal past. */
   const atParents = (i: number): MembershipView => {
-    const past = new Uint32Array(words)
-    const missing = new Uint32Array(words)
     for (let w = 0; w < words; w++) {
       past[w] = ancestors[i * words + w]! & valid[w]!
       missing[w] = valid[w]! & ~ancestors[i * words + w]!
@@ -151,7 +176,8 @@ function runPass(p: Prepared, dropped: ReadonlyMap<number, string>, replay: bool
     return viewAt(ledger, state, past, k === -1 ? i : k)
   }
 
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < n; i++) {
+    pairs[i] = { ...pair }
     const node = order[i]!
     const view = atParents(i)
     const verdict = judge(p, i, view, dropped.get(i), pair)
@@ -176,7 +202,7 @@ function runPass(p: Prepared, dropped: ReadonlyMap<number, string>, replay: bool
     final = view
     members = view.members()
   }
-  return { valid, reasons, departures, members, final }
+  return { ledger: state, valid, reasons, departures, members, final, pairs }
 }
 
 function judge(
@@ -237,8 +263,22 @@ function settle(p: Prepared, replay: boolean): Pass {
   const dropped = new Map<number, string>()
   let pass = runPass(p, dropped, replay)
   // Each further round drops at least one more op, so there are at most n of them.
-  for (let round = 0; round < p.dag.order.length && collectDrops(p, pass, dropped); round++) {
-    pass = runPass(p, dropped, replay)
+  for (let round = 0; round < p.dag.order.length; round++) {
+    // Optimistically apply every departure's drops at once; this holds unless a drop
+    // takes away what one of those departures stood on.
+    const before = new Map(dropped)
+    const batch = collectDrops(p, pass, dropped, false)
+    if (batch.from === -1) break
+    const trial = runPass(p, dropped, replay, pass, batch.from)
+    if (batch.sources.every((r) => hasBit(trial.valid, r))) {
+      pass = trial
+      continue
+    }
+    // It did: take the batch back and re-judge after the most senior departure alone.
+    dropped.clear()
+    for (const [j, why] of before) dropped.set(j, why)
+    const step = collectDrops(p, pass, dropped, true)
+    pass = runPass(p, dropped, replay, pass, step.from)
   }
   return pass
 }
@@ -247,21 +287,28 @@ function settle(p: Prepared, replay: boolean): Pass {
  * Rule: a valid removal or leave of U drops every op by U outside its causal past, unless
  * a later re-add of U (one that saw the departure) precedes the op. Departures are taken
  * most senior remover first, so a remover removed concurrently by someone more senior
- * loses their removal. Returns whether anything new was dropped.
+ * loses their removal. With `cautious`, stops before a departure whose past (or whose
+ * re-adds') lost an op, since it may no longer stand. Returns the first position dropped
+ * anew (or -1) and the departures that dropped something.
  */
-function collectDrops(p: Prepared, pass: Pass, dropped: Map<number, string>): boolean {
+function collectDrops(
+  p: Prepared,
+  pass: Pass,
+  dropped: Map<number, string>,
+  cautious: boolean,
+): { from: number; sources: number[] } {
   const { dag } = p
   const { words, ancestors, order } = dag
   const before = (a: number, b: number): boolean => isBefore(dag, a, b)
   const fresh = new Uint32Array(words)
-  let grew = false
+  const sources: number[] = []
   const departures = [...pass.departures].sort(
     (a, b) => compareSeniority(a.author, b.author) || a.at - b.at,
   )
   for (const r of departures) {
     if (hasBit(fresh, r.at)) continue
     const readds = (p.addsOf.get(r.target) ?? []).filter((j) => before(r.at, j))
-    if (grew) {
+    if (cautious && sources.length > 0) {
       // Drops made this round may change this removal's validity or its re-adds': re-run first.
       if (intersects(fresh, ancestors, r.at * words)) break
       if (readds.some((j) => hasBit(fresh, j) || intersects(fresh, ancestors, j * words))) break
@@ -274,10 +321,10 @@ function collectDrops(p: Prepared, pass: Pass, dropped: Map<number, string>): bo
       const departure = order[r.at]!.hash.slice(0, 12)
       dropped.set(y, `its author ${how} ${departure}… and the op did not precede that`)
       setBit(fresh, y)
-      grew = true
+      if (sources.at(-1) !== r.at) sources.push(r.at)
     }
   }
-  return grew
+  return { from: lowestBit(fresh), sources }
 }
 
 function toState(p: Prepared, pass: Pass): MembershipState {

@@ -151,6 +151,20 @@ function heirAt(
   return best?.user
 }
 
+/** A user's record part-way through their ops. Arrays are replaced, never changed. */
+interface Walked {
+  present: boolean
+  identity: Uint8Array
+  name: string
+  role: Role
+  since: number
+  joined: number
+  devices: readonly DeviceEntry[]
+  departures: readonly number[]
+  /** Ownership handovers applied so far. */
+  granted: number
+}
+
 /** One user's record from their own ops in `set` below `limit`, ownership handed to them at `grants`. */
 function walk(
   ledger: Ledger,
@@ -160,62 +174,100 @@ function walk(
   limit: number,
   grants: readonly number[],
 ): Member | undefined {
-  let m: Omit<Member, 'deviceKeys'> | undefined
-  const departures: number[] = []
-  let g = 0
-  const handOverBefore = (pos: number): void => {
-    for (; g < grants.length && grants[g]! < pos; g++) {
-      if (m !== undefined) m = { ...m, role: 'owner', since: grants[g]! }
-    }
-  }
-  const admit = (e: number, role: Role, record: MemberRecord): Omit<Member, 'deviceKeys'> => ({
-    identity: record.identity,
-    name: record.name,
-    role,
-    devices: ledger.info[e]!.devices!,
-    since: e,
-    joined: e,
-  })
-
+  const w = blank()
   for (const e of ledger.eventsOf.get(user) ?? []) {
     if (e >= limit) break
-    if (!hasBit(set, e)) continue
-    handOverBefore(e)
-    const op = ledger.order[e]!.op
-    switch (op.type) {
-      case 'create':
-        m = admit(e, 'owner', op.owner)
-        break
-      case 'add':
-        if (m !== undefined)
-          m = { ...m, devices: mergeDevices(m.devices, ledger.info[e]!.devices!) }
-        else if (pass.addKind[e] === JOIN && departures.every((d) => ledger.isBefore(d, e))) {
-          m = admit(e, op.role, op.member)
-        }
-        break
-      case 'remove':
-      case 'leave':
-        departures.push(e)
-        m = undefined
-        break
-      case 'setRole':
-        if (m !== undefined && m.role !== 'owner' && op.role !== 'owner' && m.role !== op.role) {
-          m = { ...m, role: op.role, since: op.role === 'admin' ? e : m.joined }
-        }
-        break
-      case 'settings':
-        break
+    if (hasBit(set, e)) step(ledger, pass, w, e, grants)
+  }
+  handOver(w, grants, limit)
+  if (!w.present) return undefined
+  return {
+    identity: w.identity,
+    name: w.name,
+    role: w.role,
+    devices: w.devices,
+    deviceKeys: new Set(w.devices.map((d) => d.key)),
+    since: w.since,
+    joined: w.joined,
+  }
+}
+
+function blank(): Walked {
+  return {
+    present: false,
+    identity: new Uint8Array(0),
+    name: '',
+    role: 'member',
+    since: 0,
+    joined: 0,
+    devices: [],
+    departures: [],
+    granted: 0,
+  }
+}
+
+/** Ownership handed over before position `pos`. */
+function handOver(w: Walked, grants: readonly number[], pos: number): void {
+  for (; w.granted < grants.length && grants[w.granted]! < pos; w.granted++) {
+    if (w.present) {
+      w.role = 'owner'
+      w.since = grants[w.granted]!
     }
   }
-  handOverBefore(limit)
-  return m === undefined ? undefined : { ...m, deviceKeys: new Set(m.devices.map((d) => d.key)) }
+}
+
+/** Folds the user's op at position e into `w`, as fold.ts would. */
+function step(
+  ledger: Ledger,
+  pass: LedgerPass,
+  w: Walked,
+  e: number,
+  grants: readonly number[],
+): void {
+  handOver(w, grants, e)
+  const op = ledger.order[e]!.op
+  const admit = (role: Role, record: MemberRecord): void => {
+    w.present = true
+    w.identity = record.identity
+    w.name = record.name
+    w.role = role
+    w.since = w.joined = e
+    w.devices = ledger.info[e]!.devices!
+  }
+  switch (op.type) {
+    case 'create':
+      admit('owner', op.owner)
+      return
+    case 'add':
+      if (w.present) w.devices = mergeDevices(w.devices, ledger.info[e]!.devices!)
+      else if (pass.addKind[e] === JOIN && w.departures.every((d) => ledger.isBefore(d, e))) {
+        admit(op.role, op.member)
+      }
+      return
+    case 'remove':
+    case 'leave':
+      w.departures = [...w.departures, e]
+      w.present = false
+      return
+    case 'setRole':
+      if (w.present && w.role !== 'owner' && op.role !== 'owner' && w.role !== op.role) {
+        w.role = op.role
+        w.since = op.role === 'admin' ? e : w.joined
+      }
+      return
+    case 'settings':
+      return
+  }
 }
 
 function mergeDevices(
   have: readonly DeviceEntry[],
   more: readonly DeviceEntry[],
 ): readonly DeviceEntry[] {
-  const known = new Set(have.map((d) => d.cert))
-  const fresh = more.filter((d) => !known.has(d.cert))
-  return fresh.length === 0 ? have : [...have, ...fresh]
+  let out: DeviceEntry[] | undefined
+  for (const d of more) {
+    if (have.some((h) => h.cert === d.cert) || out?.some((h) => h.cert === d.cert)) continue
+    ;(out ??= [...have]).push(d)
+  }
+  return out ?? have
 }

@@ -4,7 +4,7 @@
  * does not parse, or names another identity, makes the op malformed. The
  * certificates' signatures are the caller's to verify, like the op's own.
  */
-import { decodeDeviceCertificate, toHex } from '@murmur/crypto'
+import { decodeDeviceCertificate } from '@murmur/crypto'
 import type { DeviceRecord, MemberRecord } from '@murmur/protocol'
 import type { CtrlNode } from './types.ts'
 
@@ -33,7 +33,7 @@ export function parseOp(node: CtrlNode): OpInfo {
       return parseMember(op.member)
     case 'remove':
     case 'setRole':
-      return { target: toHex(op.user) }
+      return { target: hex(op.user) }
     case 'leave':
     case 'settings':
       return {}
@@ -41,20 +41,20 @@ export function parseOp(node: CtrlNode): OpInfo {
 }
 
 function parseMember(member: MemberRecord): OpInfo {
-  const target = toHex(member.identity)
+  const target = hex(member.identity)
   const devices: DeviceEntry[] = []
   const seen = new Set<string>()
   for (const record of member.devices) {
-    const cert = toHex(record.certificate)
+    const cert = hex(record.certificate)
     if (seen.has(cert)) continue
     seen.add(cert)
     let key: string
     try {
       const decoded = decodeDeviceCertificate(record.certificate)
-      if (toHex(decoded.identityPublicKey) !== target) {
+      if (hex(decoded.identityPublicKey) !== target) {
         return { target, error: 'a device certificate names another identity' }
       }
-      key = toHex(decoded.devicePublicKey)
+      key = hex(decoded.devicePublicKey)
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err)
       return { target, error: `a device certificate is malformed (${why})` }
@@ -63,4 +63,13 @@ function parseMember(member: MemberRecord): OpInfo {
   }
   if (devices.length === 0) return { target, error: 'a member record needs at least one device' }
   return { target, devices }
+}
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
+/** Lowercase hex, as toHex in @murmur/crypto, a byte at a time (parsing is a hot path). */
+function hex(bytes: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!
+  return out
 }

@@ -224,6 +224,7 @@ export function busyConversation(
     learn(into, hash)
   }
   const roles = new Map<Person, Role>()
+  const admittedIn = new Map<Person, string>()
   const owner = pool[0]!
   const first = { known: new Set<string>(), heads: new Set<string>() }
   views.set(owner.user, first)
@@ -231,7 +232,7 @@ export function busyConversation(
   roles.set(owner, 'owner')
 
   while (log.nodes.length < opCount) {
-    if (log.nodes.length % 50 === 0 && rnd() < 1) {
+    if (log.nodes.length % 50 === 0) {
       // Now and then everyone learns who is really in, as people would from the app.
       const truth = evaluateMembership(log.nodes).members
       roles.clear()
@@ -241,7 +242,9 @@ export function busyConversation(
       }
     }
     const members = [...roles.keys()]
-    const actor = pick(members)
+    // Mostly owners and admins act; members now and then add a device or leave.
+    const staff = members.filter((m) => roles.get(m) !== 'member')
+    const actor = rnd() < 0.8 && staff.length > 0 ? pick(staff) : pick(members)
     const view = views.get(actor.user)!
     if (rnd() < syncChance) {
       const other = views.get(pick(members).user)!
@@ -253,7 +256,7 @@ export function busyConversation(
     const roll = rnd()
     let hash: string
     if (role === 'member') {
-      if (roll < 0.05 && members.length > 2) {
+      if (roll < 0.2 && members.length > 2) {
         hash = log.leave(actor, options)
         roles.delete(actor)
       } else {
@@ -264,20 +267,27 @@ export function busyConversation(
       const as: Role = role === 'owner' && rnd() < 0.2 ? 'admin' : 'member'
       hash = log.add(actor, who, { ...options, role: as })
       roles.set(who, as)
+      admittedIn.set(who, hash)
       views.set(who.user, { known: new Set(view.known), heads: new Set(view.heads) })
       record(hash, views.get(who.user)!)
     } else if (roll < 0.7) {
-      const targets = members.filter((m) => roles.get(m) === 'member' && m !== actor)
+      const seen = (m: Person): boolean => view.known.has(admittedIn.get(m) ?? '')
+      const targets = members.filter((m) => roles.get(m) === 'member' && seen(m))
       if (targets.length === 0) continue
       const who = pick(targets)
       hash = log.remove(actor, who, options)
       roles.delete(who)
     } else if (roll < 0.85) {
-      const targets = members.filter((m) => roles.get(m) === 'member')
+      const seen = (m: Person): boolean => view.known.has(admittedIn.get(m) ?? '')
+      const targets = members.filter((m) => roles.get(m) === 'member' && seen(m))
       if (targets.length === 0) continue
       const who = pick(targets)
       hash = log.setRole(actor, who, 'admin', options)
       roles.set(who, 'admin')
+      record(hash, view)
+      // The promoted member hears of it from the promoter.
+      for (const h of view.known) learn(views.get(who.user)!, h)
+      continue
     } else {
       hash = log.settings(actor, { membersCanInvite: rnd() < 0.5 }, options)
     }
