@@ -36,6 +36,13 @@ describe('a group of three on the memory network', () => {
       name,
       syncIntervalMs: 500,
       presenceIntervalMs: 200,
+      ...(process.env.MURMUR_TEST_LOG === '1'
+        ? {
+            logger: Object.assign((f: string, ...a: unknown[]) => console.error(name, f, ...a), {
+              error: (f: string, ...a: unknown[]) => console.error(name, 'ERROR', f, ...a),
+            }),
+          }
+        : {}),
     })
     const u = { messenger, network }
     users.push(u)
@@ -96,10 +103,16 @@ describe('a group of three on the memory network', () => {
     const link = alice.messenger.invite(cid)
     await bob.messenger.join(link, { timeoutMs: 10_000 })
     await carol.messenger.join(link, { timeoutMs: 10_000 })
-    await waitFor(() => [alice, bob, carol].every((u) => u.messenger.members(cid).length === 3), 'three members')
+    await waitFor(
+      () => [alice, bob, carol].every((u) => u.messenger.members(cid).length === 3),
+      'three members',
+    )
 
     const first = await bob.messenger.send(cid, 'first from Bob')
-    await waitFor(async () => (await carol.messenger.history(cid)).length === 1, 'carol has the message')
+    await waitFor(
+      async () => (await carol.messenger.history(cid)).length === 1,
+      'carol has the message',
+    )
     await carol.messenger.react(cid, first, '👍')
     await alice.messenger.react(cid, first, '👍')
     await bob.messenger.edit(cid, first, 'first from Bob (edited)')
@@ -108,34 +121,55 @@ describe('a group of three on the memory network', () => {
       return m?.edited === true && (m.reactions['👍']?.length ?? 0) === 2
     }, 'alice sees the edit and two reactions')
     const [seen] = await carol.messenger.history(cid)
-    await waitFor(async () => (await carol.messenger.history(cid))[0]?.edited === true, 'carol sees the edit')
+    await waitFor(
+      async () => (await carol.messenger.history(cid))[0]?.edited === true,
+      'carol sees the edit',
+    )
     expect(seen?.reactions['👍']).toHaveLength(2)
 
     // Only the author edits; a member cannot delete another's message; the owner (an admin) can.
-    await expect(carol.messenger.edit(cid, first, 'hijack')).rejects.toMatchObject({ name: 'NotAllowedError' })
-    await expect(carol.messenger.delete(cid, first)).rejects.toMatchObject({ name: 'NotAllowedError' })
+    await expect(carol.messenger.edit(cid, first, 'hijack')).rejects.toMatchObject({
+      name: 'NotAllowedError',
+    })
+    await expect(carol.messenger.delete(cid, first)).rejects.toMatchObject({
+      name: 'NotAllowedError',
+    })
     const second = await carol.messenger.send(cid, 'second from Carol')
-    await waitFor(async () => (await alice.messenger.history(cid)).length === 2, 'alice has two messages')
+    await waitFor(
+      async () => (await alice.messenger.history(cid)).length === 2,
+      'alice has two messages',
+    )
     await alice.messenger.delete(cid, second)
-    await waitFor(async () => (await bob.messenger.history(cid))[1]?.deleted === true, 'bob sees the admin delete')
+    await waitFor(
+      async () => (await bob.messenger.history(cid))[1]?.deleted === true,
+      'bob sees the admin delete',
+    )
 
     // Promote Bob; Bob (now admin) removes Carol.
     await alice.messenger.setRole(cid, bob.messenger.userId, 'admin')
     await waitFor(
-      () => bob.messenger.members(cid).find((m) => m.userId === bob.messenger.userId)?.role === 'admin',
+      () =>
+        bob.messenger.members(cid).find((m) => m.userId === bob.messenger.userId)?.role === 'admin',
       'bob sees himself as admin',
     )
     const removed = events(carol, 'removed')
     await bob.messenger.remove(cid, carol.messenger.userId)
     await waitFor(() => removed.length === 1, 'carol is told she was removed')
     await waitFor(() => alice.messenger.members(cid).length === 2, 'alice sees two members')
-    await expect(carol.messenger.send(cid, 'still here?')).rejects.toMatchObject({ name: 'NotMemberError' })
+    await expect(carol.messenger.send(cid, 'still here?')).rejects.toMatchObject({
+      name: 'NotMemberError',
+    })
 
     // What is said after the removal reaches Alice and Bob, and never Carol.
     await alice.messenger.send(cid, 'after Carol left')
-    await waitFor(async () => (await bob.messenger.history(cid)).some((m) => m.text === 'after Carol left'), 'bob reads on')
+    await waitFor(
+      async () => (await bob.messenger.history(cid)).some((m) => m.text === 'after Carol left'),
+      'bob reads on',
+    )
     await hub.settle()
     await carol.messenger.syncNow()
-    expect((await carol.messenger.history(cid)).map((m) => m.text)).not.toContain('after Carol left')
+    expect((await carol.messenger.history(cid)).map((m) => m.text)).not.toContain(
+      'after Carol left',
+    )
   })
 })

@@ -28,6 +28,7 @@ import {
   toHex,
   verifyDeviceCertificate,
   verifyPrekey,
+  verifyWithLabel,
 } from '@murmur/crypto'
 import type { ReceiverChain, SenderChain } from '@murmur/crypto'
 import {
@@ -133,8 +134,14 @@ export class Conversation {
   readonly #host: ConversationHost
   readonly #vector: Vector
   readonly #ctrl = new Map<string, StoredCtrl & { node: CtrlNode | undefined }>()
-  /** device hex → user hex, from every verified certificate seen in any ctrl op. */
-  readonly #deviceUsers = new Map<string, string>()
+  /**
+   * device hex → users whose certificates name it, from any ctrl op seen.
+   * Only candidates: who really holds a device is decided by the membership
+   * (a forged certificate can name anyone's device).
+   */
+  readonly #deviceCandidates = new Map<string, string[]>()
+  /** epoch id → membership at that epoch's parents, for the current membership. */
+  #epochStates = new Map<string, MembershipState>()
   readonly #epochs = new Map<string, EpochRecord>()
   readonly #receivers = new Map<string, ReceiverChain>()
   #sender: { epochId: string; chain: SenderChain } | undefined
@@ -191,10 +198,10 @@ export class Conversation {
       joinedAt: host.now(),
       ended: undefined,
       lastRead: 0,
+      root: '',
     }
-    await host.storage.put(keys.conv(record.conversationId), encodeConversation(record))
     const conv = new Conversation(host, record, new Map())
-    await conv.writeCtrl({
+    const root = await conv.writeCtrl({
       type: 'create',
       conversationKind: init.kind,
       name: init.name,
@@ -202,6 +209,8 @@ export class Conversation {
       settings: init.settings,
       nonce: randomBytes(16),
     })
+    conv.record = { ...conv.record, root }
+    await host.storage.put(keys.conv(record.conversationId), encodeConversation(conv.record))
     return conv
   }
 
@@ -212,6 +221,7 @@ export class Conversation {
       kind: ConversationRecord['kind']
       routing: Uint8Array
       door: Uint8Array
+      root: Uint8Array
       epochs: readonly { epochId: Uint8Array; secret: Uint8Array }[]
     },
   ): Promise<Conversation> {
@@ -224,6 +234,7 @@ export class Conversation {
       joinedAt: host.now(),
       ended: undefined,
       lastRead: 0,
+      root: hex(init.root),
     }
     const ops: BatchOp[] = [
       { type: 'put', key: keys.conv(record.conversationId), value: encodeConversation(record) },
@@ -289,6 +300,20 @@ export class Conversation {
 
   get isMember(): boolean {
     return this.membership.members.has(this.#host.self.userId) && this.record.ended === undefined
+  }
+
+  /** Whether a valid op ever removed `user` (they are not let back in by an old invite). */
+  wasRemoved(user: string): boolean {
+    for (const { node } of this.#ctrl.values()) {
+      if (
+        node?.op.type === 'remove' &&
+        hex(node.op.user) === user &&
+        this.membership.valid.has(node.hash)
+      ) {
+        return true
+      }
+    }
+    return false
   }
 
   roleOf(user: string): Role | undefined {
@@ -439,27 +464,25 @@ export class Conversation {
   async #ingest(bytes: Uint8Array, retryPending: boolean, parked?: Parked): Promise<IngestResult> {
     const { header } = splitEnvelope(bytes)
     const tag = hex(header.senderTag)
-    const cid = this.id
-    const existing = await this.#host.storage.get(keys.env(cid, tag, header.seq))
+    const existing = await this.#host.storage.get(keys.env(this.id, tag, header.seq))
     if (existing !== undefined) {
-      if (!equalBytes(existing, bytes))
+      if (!equalBytes(existing, bytes)) {
         this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
+      }
       return 'duplicate'
     }
-    const waiting = this.#pending.get(pendingId(tag, header.seq))
-    if (waiting !== undefined && parked === undefined) {
-      if (!equalBytes(waiting.bytes, bytes))
-        this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
+    const candidate = messageId(bytes)
+    if (parked === undefined && this.#pending.has(pendingId(tag, header.seq, candidate))) {
       return 'pending'
     }
-    this.#noteSeen(tag, header.seq)
     const ops: BatchOp[] = []
     let opened = parked?.opened
     if (opened === undefined) {
       try {
         const result = await this.#open(bytes)
-        if (result === undefined)
-          return this.#park(tag, header.seq, { bytes, opened: undefined }, [])
+        if (result === undefined) {
+          return this.#park(tag, header.seq, candidate, { bytes, opened: undefined }, [])
+        }
         opened = result.opened
         if (result.chainUpdate !== undefined) ops.push(result.chainUpdate)
       } catch (err) {
@@ -467,17 +490,14 @@ export class Conversation {
         return 'rejected'
       }
     }
-    const device = hex(opened.body.device)
-    const outcome = await this.#apply(opened, device, tag, bytes, ops)
+    // Authenticated: only now does it count as a known position of that log.
+    this.#noteSeen(tag, header.seq)
+    const outcome = await this.#apply(opened, hex(opened.body.device), tag, bytes, ops)
     if (outcome === 'pending') {
       // Keep the decrypted body with the parked envelope, together with the
       // chain state that consumed its key, in one batch.
-      return this.#park(
-        tag,
-        header.seq,
-        { bytes, opened },
-        ops.filter((op) => op.key[1] === 'chain'),
-      )
+      const chainOps = ops.filter((op) => op.key[1] === 'chain')
+      return this.#park(tag, header.seq, candidate, { bytes, opened }, chainOps)
     }
     await this.#commit(tag, header.seq, bytes, ops)
     if (outcome.afterCommit !== undefined) outcome.afterCommit()
@@ -501,9 +521,15 @@ export class Conversation {
     if (epoch === undefined) return undefined
     const tag = hex(header.senderTag)
     const chain = await this.#receiver(epoch, header.senderTag)
-    const opened = openEnvelope(this.record.routing, bytes, (h, ct, aad) =>
-      chain.decrypt(h.chainIndex, ct, aad),
-    )
+    // The key is spent only once the signature and sender tag check out, so
+    // a member who can derive another's chain cannot burn its next key.
+    let spend: (() => void) | undefined
+    const opened = openEnvelope(this.record.routing, bytes, (h, ct, aad) => {
+      const trial = chain.open(h.chainIndex, ct, aad)
+      spend = trial.commit
+      return trial.plaintext
+    })
+    spend?.()
     return {
       opened,
       chainUpdate: { type: 'put', key: keys.chain(this.id, epochId, tag), value: chain.save() },
@@ -537,18 +563,24 @@ export class Conversation {
         return this.#applyKey(body.payload, device, ops)
       case 'msg':
       case 'state': {
-        const user = this.#deviceUsers.get(device)
-        if (user === undefined) return 'pending'
-        if (!this.membership.members.has(user)) {
-          this.#host.log('%s from non-member %s dropped', body.kind, user.slice(0, 8))
+        // Judged by the membership the epoch was made for, not by today's:
+        // every device then agrees whatever order envelopes arrived in.
+        const epoch = this.#epochs.get(hex(opened.header.epochId))
+        const at = epoch === undefined ? undefined : this.#stateOfEpoch(epoch)
+        if (at === undefined) return 'pending'
+        const user = holderOf(at, device)
+        if (user === undefined) {
+          this.#host.log('%s from a device that was no member for its epoch dropped', body.kind)
           return { unblocks: false }
         }
         if (body.kind === 'state') {
-          // Every device the user ever had here: a current device may overwrite a
+          // The user's devices then and now: a current device may overwrite a
           // removed one's entries, and every peer must accept that alike.
-          const devices = [...this.#deviceUsers]
-            .filter(([, u]) => u === user)
-            .map(([d]) => fromHexBytes(d))
+          const keys = new Set([
+            ...(at.members.get(user)?.deviceKeys ?? []),
+            ...(this.membership.members.get(user)?.deviceKeys ?? []),
+          ])
+          const devices = [...keys].map(fromHexBytes)
           try {
             this.shared.apply(body.payload, { user, device: body.device }, devices)
           } catch (err) {
@@ -562,7 +594,7 @@ export class Conversation {
           ops.push(...(await this.#stateOps(user, body.payload)))
           return { unblocks: false }
         }
-        if (this.membership.conversationKind === 'channel' && !canPost(this.membership, user)) {
+        if (at.conversationKind === 'channel' && !canPost(at, user)) {
           return { unblocks: false }
         }
         let payload: MsgPayload
@@ -601,7 +633,7 @@ export class Conversation {
     }
     // Certificates inside the op (the creator's, an added member's) tell us whose devices they are.
     this.#learnDevices(payload.op)
-    const authorUser = this.#deviceUsers.get(device)
+    const authorUser = this.#resolveAuthor(device)
     if (authorUser === undefined) return 'pending'
     const stored: StoredCtrl = {
       hash: ctrlHash(payloadBytes, device, ts),
@@ -626,9 +658,9 @@ export class Conversation {
     const epochId = hex(payload.epochId)
     const parents = payload.parents.map(hex)
     if (parents.some((p) => !this.membership.valid.has(p))) return 'pending'
-    const at = stateAt(this.#nodes(), parents)
-    const author = this.#deviceUsers.get(device)
-    if (author === undefined || !at.members.has(author)) {
+    const at = stateAt(this.#nodes(), parents, this.#rootOption())
+    const author = holderOf(at, device)
+    if (author === undefined) {
       this.#host.log('key envelope from a non-member dropped')
       return { unblocks: false }
     }
@@ -676,7 +708,20 @@ export class Conversation {
         try {
           const cert = decodeDeviceCertificate(device.certificate)
           if (!verifyDeviceCertificate(cert, member.identity)) continue
-          this.#deviceUsers.set(hex(cert.devicePublicKey), hex(member.identity))
+          if (
+            !verifyWithLabel(
+              cert.devicePublicKey,
+              Labels.deviceBinding,
+              member.identity,
+              device.binding,
+            )
+          ) {
+            continue // a certificate for someone else's device: the device never agreed
+          }
+          const key = hex(cert.devicePublicKey)
+          const user = hex(member.identity)
+          const users = this.#deviceCandidates.get(key) ?? []
+          if (!users.includes(user)) this.#deviceCandidates.set(key, [...users, user])
         } catch {
           continue // a malformed certificate names no device
         }
@@ -703,16 +748,51 @@ export class Conversation {
     this.#ctrl.set(stored.hash, { ...stored, node })
   }
 
+  /** The user a device belongs to: its holder in the membership, else the first claimant. */
+  #resolveAuthor(device: string): string | undefined {
+    return holderOf(this.membership, device) ?? this.#deviceCandidates.get(device)?.[0]
+  }
+
+  #rootOption(): { root?: string } {
+    return this.record.root === '' ? {} : { root: this.record.root }
+  }
+
   #nodes(): CtrlNode[] {
     const out: CtrlNode[] = []
-    for (const { node } of this.#ctrl.values()) if (node !== undefined) out.push(node)
+    for (const { node } of this.#ctrl.values()) {
+      if (node === undefined) continue
+      const author = this.#resolveAuthor(node.authorDevice) ?? node.authorUser
+      out.push(author === node.authorUser ? node : { ...node, authorUser: author })
+    }
     return out
+  }
+
+  /** Who could write in `epoch`: the membership at its parents (cached per membership). */
+  #stateOfEpoch(epoch: EpochRecord): MembershipState | undefined {
+    if (epoch.parents.length === 0) return undefined
+    if (epoch.parents.some((p) => !this.membership.valid.has(p))) return undefined
+    let state = this.#epochStates.get(epoch.epochId)
+    if (state === undefined) {
+      state = stateAt(this.#nodes(), epoch.parents, this.#rootOption())
+      this.#epochStates.set(epoch.epochId, state)
+    }
+    return state
   }
 
   /** Recomputes membership; returns a function that reports what changed. */
   #evaluate(): () => void {
     const before = this.membership
-    this.membership = evaluateMembership(this.#nodes())
+    // Authorship of an op depends on who holds its device, which depends on
+    // the membership: iterate until the two agree (a few rounds at most).
+    for (let round = 0; round < 4; round++) {
+      const nodes = this.#nodes()
+      this.membership = evaluateMembership(nodes, this.#rootOption())
+      const settled = nodes.every(
+        (n) => (this.#resolveAuthor(n.authorDevice) ?? n.authorUser) === n.authorUser,
+      )
+      if (settled) break
+    }
+    this.#epochStates = new Map()
     const after = this.membership
     return () => {
       for (const [user, member] of after.members) {
@@ -728,7 +808,10 @@ export class Conversation {
       }
       const me = this.#host.self.userId
       if (before.members.has(me) && !after.members.has(me) && this.record.ended === undefined) {
-        void this.end('removed').then(() => this.#host.notify(this, { type: 'removed' }))
+        this.end('removed').then(
+          () => this.#host.notify(this, { type: 'removed' }),
+          (err: unknown) => this.#host.log('could not record the removal - %s', String(err)),
+        )
       }
     }
   }
@@ -760,16 +843,46 @@ export class Conversation {
     if (seq > entry.highest) this.#vector.set(tag, { ...entry, highest: seq })
   }
 
-  async #park(tag: string, seq: number, parked: Parked, ops: BatchOp[]): Promise<IngestResult> {
-    const id = pendingId(tag, seq)
+  /**
+   * Parks an envelope until its key or its author's admission arrives.
+   * Several candidates may claim one log position (junk with a copied header
+   * must not block the real envelope), within bounds per position, per sender
+   * and in all.
+   */
+  async #park(
+    tag: string,
+    seq: number,
+    candidate: string,
+    parked: Parked,
+    ops: BatchOp[],
+  ): Promise<IngestResult> {
+    const id = pendingId(tag, seq, candidate)
     const known = this.#pending.get(id)
-    if (known === undefined || (known.opened === undefined && parked.opened !== undefined)) {
-      this.#pending.set(id, parked)
-      await this.#host.storage.batch([
-        ...ops,
-        { type: 'put', key: keys.pending(this.id, tag, seq), value: encodeParked(parked) },
-      ])
+    if (known !== undefined && (known.opened !== undefined || parked.opened === undefined)) {
+      return 'pending'
     }
+    if (known === undefined) {
+      const position = pendingId(tag, seq, '')
+      let atPosition = 0
+      let ofSender = 0
+      for (const key of this.#pending.keys()) {
+        if (key.startsWith(position)) atPosition++
+        if (key.startsWith(`${tag}/`)) ofSender++
+      }
+      if (
+        atPosition >= MAX_CANDIDATES_PER_POSITION ||
+        ofSender >= MAX_PENDING_PER_SENDER ||
+        this.#pending.size >= MAX_PENDING
+      ) {
+        this.#host.log('pending envelope for %s/%d dropped: too many waiting', tag, seq)
+        return 'rejected'
+      }
+    }
+    this.#pending.set(id, parked)
+    await this.#host.storage.batch([
+      ...ops,
+      { type: 'put', key: keys.pending(this.id, tag, seq, candidate), value: encodeParked(parked) },
+    ])
     return 'pending'
   }
 
@@ -782,12 +895,19 @@ export class Conversation {
       while (await this.#host.storage.get(keys.env(this.id, tag, contiguous + 1))) contiguous++
     }
     this.#vector.set(tag, { contiguous, highest: Math.max(entry.highest, seq) })
-    const wasPending = this.#pending.delete(pendingId(tag, seq))
+    // Every candidate for this position is settled now.
+    const position = pendingId(tag, seq, '')
+    const settled: BatchOp[] = []
+    for (const id of [...this.#pending.keys()]) {
+      if (!id.startsWith(position)) continue
+      this.#pending.delete(id)
+      settled.push({ type: 'del', key: keys.pending(this.id, tag, seq, id.slice(position.length)) })
+    }
     await this.#host.storage.batch([
       ...ops,
       { type: 'put', key: keys.env(this.id, tag, seq), value: bytes },
       { type: 'put', key: keys.vv(this.id), value: encodeVector(this.#vector) },
-      ...(wasPending ? [{ type: 'del' as const, key: keys.pending(this.id, tag, seq) }] : []),
+      ...settled,
     ])
   }
 
@@ -802,8 +922,8 @@ export class Conversation {
         if (result === 'pending') continue
         progressed = true
         if (result !== 'accepted' && this.#pending.delete(id)) {
-          const [tag = '', seq = '0'] = id.split('/')
-          await this.#host.storage.del(keys.pending(this.id, tag, Number(seq)))
+          const [tag = '', seq = '0', candidate = ''] = id.split('/')
+          await this.#host.storage.del(keys.pending(this.id, tag, Number(seq), candidate))
         }
       }
       if (!progressed) break
@@ -828,7 +948,6 @@ export class Conversation {
     keying: 'base' | 'epoch',
   ): Promise<{ record?: MessageRecord; ctrlHash?: string }> {
     const self = this.#host.self
-    const seq = (this.#vector.get(this.myTagHex)?.contiguous ?? 0) + 1
     const ts = Math.max(this.#host.now(), 1)
     const ops: BatchOp[] = []
     let key: Uint8Array
@@ -854,6 +973,8 @@ export class Conversation {
         value: chain.save(),
       })
     }
+    // After any rotation above: the key envelope it wrote took the next seq.
+    const seq = (this.#vector.get(this.myTagHex)?.contiguous ?? 0) + 1
     const bytes = sealEnvelope({
       convTag: this.keys.convTag,
       senderTag: this.myTag,
@@ -941,19 +1062,22 @@ export class Conversation {
           n.op.type === 'leave' ||
           (n.op.type === 'add' && !(this.membership.settings?.historyVisible ?? true))),
     )
-    let best: EpochRecord | undefined
+    let best: { epoch: EpochRecord; depth: number } | undefined
     for (const epoch of this.#epochs.values()) {
       if (epoch.tainted || epoch.parents.length === 0) continue
       const past = ancestors(byHash, epoch.parents)
       if (shrinking.some((n) => !past.has(n.hash))) continue
-      if (
+      // Receivers judge a message by the membership at its epoch's parents:
+      // we must have been a member there, or nobody would accept it.
+      const at = this.#stateOfEpoch(epoch)
+      if (at === undefined || holderOf(at, this.#host.self.deviceHex) === undefined) continue
+      const better =
         best === undefined ||
-        past.size > ancestors(byHash, best.parents).size ||
-        epoch.createdAt > best.createdAt
-      )
-        best = epoch
+        past.size > best.depth ||
+        (past.size === best.depth && epoch.epochId > best.epoch.epochId)
+      if (better) best = { epoch, depth: past.size }
     }
-    return best
+    return best?.epoch
   }
 
   /** Starts a new epoch sealed to every device of every current member. */
@@ -1103,7 +1227,13 @@ interface Parked {
   readonly opened: OpenedEnvelope | undefined
 }
 
-const pendingId = (tag: string, seq: number): string => `${tag}/${String(seq).padStart(10, '0')}`
+/** `tag/seq/candidate`; with candidate '' it is the prefix of every candidate at that position. */
+const pendingId = (tag: string, seq: number, candidate: string): string =>
+  `${tag}/${String(seq).padStart(10, '0')}/${candidate}`
+
+const MAX_CANDIDATES_PER_POSITION = 4
+const MAX_PENDING_PER_SENDER = 1_000
+const MAX_PENDING = 10_000
 
 // Stored form: u8 version=1 | bytes envelope | u8 opened | [bytes header-less body plaintext]
 function encodeParked(parked: Parked): Uint8Array {
@@ -1126,4 +1256,10 @@ function decodeParked(value: Uint8Array): Parked | undefined {
   } catch {
     return undefined // unreadable: dropped; sync will bring the envelope again
   }
+}
+
+/** The member holding `device` in `state`, if any. */
+function holderOf(state: MembershipState, device: string): string | undefined {
+  for (const [user, member] of state.members) if (member.deviceKeys.includes(device)) return user
+  return undefined
 }

@@ -134,6 +134,11 @@ export function verifyMember(member: MemberRecord): void {
     if (!verifyPrekey(decodeSignedPrekey(device.prekey), cert.devicePublicKey)) {
       throw new VerificationError('a prekey is not signed by its device')
     }
+    if (
+      !verifyWithLabel(cert.devicePublicKey, Labels.deviceBinding, member.identity, device.binding)
+    ) {
+      throw new VerificationError('a device did not sign its binding to the identity')
+    }
   }
 }
 

@@ -16,6 +16,8 @@ import {
   generatePrekey,
   identityFromSecret,
   importBackup,
+  Labels,
+  signWithLabel,
   toHex,
 } from '@murmur/crypto'
 import type { Device, IdentityKeyPair, Prekey } from '@murmur/crypto'
@@ -38,6 +40,7 @@ export function deviceRecord(self: LocalIdentity): DeviceRecord {
   return {
     certificate: encodeDeviceCertificate(self.device.certificate),
     prekey: encodeSignedPrekey(self.prekey.signed),
+    binding: signWithLabel(self.device.secretKey, Labels.deviceBinding, self.identity.publicKey),
   }
 }
 

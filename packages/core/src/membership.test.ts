@@ -124,7 +124,13 @@ describe('authorisation at an op’s parents', () => {
       member: {
         identity: dave.identity,
         name: 'dave',
-        devices: [{ certificate: new Uint8Array(5), prekey: new Uint8Array(0) }],
+        devices: [
+          {
+            certificate: new Uint8Array(5),
+            prekey: new Uint8Array(0),
+            binding: new Uint8Array(64),
+          },
+        ],
       },
       role: 'member',
     })
@@ -290,6 +296,15 @@ describe('ops whose ancestry is incomplete', () => {
     expect(full.rejected.get(addCarol)).toMatch(/members cannot add/)
     expect(full.rejected.get(merge)).toBe('the author is not a member at its parents')
   })
+
+  it('include an op that names itself as a parent, which can never be evaluated', () => {
+    const log = ctrlLog()
+    log.create(alice)
+    const loop = log.leave(alice, { parents: [ordered(7)], hash: ordered(7) })
+    const s = evaluateMembership(log.nodes)
+    expect(s.pending).toEqual(new Set([loop]))
+    expect(roles(s)).toEqual({ alice: 'owner' })
+  })
 })
 
 describe('concurrent removals', () => {
@@ -326,6 +341,21 @@ describe('concurrent removals', () => {
     expect(s.rejected.get(concurrent)).toMatch(/its author was removed/)
     expect(s.valid.has(after)).toBe(true)
     expect(roles(s)).toEqual({ alice: 'owner' })
+  })
+
+  it('drops what someone did on another device concurrently with leaving', () => {
+    // Alice, alone, leaves on one device while adding Bob on the other: nobody is left.
+    const log = ctrlLog()
+    const c = log.create(alice)
+    const leaves = log.leave(alice, { parents: [c] })
+    const adds = log.add(alice, bob, { parents: [c], device: 1 })
+    log.setRole(alice, bob, 'admin', { parents: [adds], device: 1 })
+    for (const nodes of everyOrder(log.nodes)) {
+      const s = evaluateMembership(nodes)
+      expect(s.members.size).toBe(0)
+      expect(s.valid).toEqual(new Set([c, leaves]))
+      expect(s.rejected.get(adds)).toMatch(/its author left in/)
+    }
   })
 
   it('lets a removal win over a concurrent re-add of the same person', () => {

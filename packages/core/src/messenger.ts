@@ -34,6 +34,7 @@ import {
 } from '@murmur/protocol'
 import type {
   ConversationId,
+  WelcomeSecrets,
   DoorMessage,
   InviteLink,
   ConversationKind,
@@ -238,7 +239,7 @@ class MessengerImpl implements Messenger {
         await this.#afterSync(done.conversation, peer, done.result.theirs, done.result.accepted)
     })
     this.#cleanup.push(
-      network.on('message', ({ topic, data }) => void this.#onPubsub(topic, data)),
+      network.on('message', ({ topic, data }) => this.#background(this.#onPubsub(topic, data))),
       network.on('peer:connect', ({ peerId }) => this.#onPeer(peerId)),
       network.on('peer:update', ({ peerId }) => this.#onPeer(peerId)),
     )
@@ -253,13 +254,30 @@ class MessengerImpl implements Messenger {
       }
     }
     this.#timers.push(
-      setInterval(() => void this.#periodicSync(), this.#init.syncIntervalMs ?? 30_000),
-      setInterval(() => void this.#announceAll(), this.#init.presenceIntervalMs ?? 15_000),
+      setInterval(
+        () => this.#background(this.#periodicSync()),
+        this.#init.syncIntervalMs ?? 30_000,
+      ),
+      setInterval(
+        () => this.#background(this.#announceAll()),
+        this.#init.presenceIntervalMs ?? 15_000,
+      ),
     )
-    void this.#announceAll()
+    this.#background(this.#announceAll())
   }
 
   #host: ConversationHost | undefined
+
+  /**
+   * Runs work nobody awaits (announcing, syncing, handling a pubsub message):
+   * a failure is logged, never left as an unhandled rejection, and after
+   * close() failures are expected (storage is gone) and ignored.
+   */
+  #background(work: Promise<unknown>): void {
+    work.catch((err: unknown) => {
+      if (!this.#closed) this.#log.error('background task failed - %s', String(err))
+    })
+  }
 
   async close(): Promise<void> {
     if (this.#closed) return
@@ -298,7 +316,7 @@ class MessengerImpl implements Messenger {
    */
   #announceSoon(conv: Conversation): void {
     for (const delay of PRESENCE_BURST_MS) {
-      const timer = setTimeout(() => void this.#announce(conv), delay)
+      const timer = setTimeout(() => this.#background(this.#announce(conv)), delay)
       this.#cleanup.push(() => clearTimeout(timer))
     }
   }
@@ -513,20 +531,14 @@ class MessengerImpl implements Messenger {
 
   readonly #pendingWelcomes = new Map<string, { door: Uint8Array; messages: DoorMessage[] }>()
 
-  #welcomeSecrets(conv: Conversation): {
-    conversationId: string
-    conversationKind: ConversationKind
-    name: string
-    routing: Uint8Array
-    door: Uint8Array
-    epochs: { epochId: Uint8Array; secret: Uint8Array }[]
-  } {
+  #welcomeSecrets(conv: Conversation): Omit<WelcomeSecrets, 'admittedBy' | 'signature'> {
     return {
       conversationId: conv.record.conversationId,
       conversationKind: conv.record.kind,
       name: conv.name,
       routing: conv.record.routing,
       door: conv.record.door,
+      root: fromHex(conv.record.root),
       epochs: conv.epochSecrets(),
     }
   }
@@ -574,9 +586,16 @@ class MessengerImpl implements Messenger {
       return
     }
     const joiner = toHex(request.member.identity)
+    // Someone removed is not let back in by an invite they still hold (or one
+    // that raced their removal); bringing them back takes a new decision.
+    if (conv.wasRemoved(joiner)) {
+      this.#log('join request refused - %s was removed from this conversation', joiner.slice(0, 8))
+      return
+    }
     if (!conv.membership.members.has(joiner)) {
       // Let a member who saw the request first admit it; others then only re-send the welcome.
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 300)))
+      if (conv.wasRemoved(joiner)) return
       if (!conv.membership.members.has(joiner)) {
         await conv.writeCtrl({ type: 'add', member: request.member, role: 'member' })
         await conv.ensureEpoch()
@@ -587,7 +606,7 @@ class MessengerImpl implements Messenger {
         .publish(doorKeys(conv.record.door).topic, sealDoorMessage(conv.record.door, welcome))
         .catch(() => undefined)
     }
-    void this.#announce(conv)
+    this.#background(this.#announce(conv))
   }
 
   async #onWelcome(welcome: Parameters<typeof openWelcome>[1], door: Uint8Array): Promise<void> {
@@ -609,17 +628,18 @@ class MessengerImpl implements Messenger {
         kind: secrets.conversationKind,
         routing: secrets.routing,
         door: secrets.door,
+        root: secrets.root,
         epochs: secrets.epochs,
       })
       this.#register(conv)
       this.#subscribe(conv)
     }
-    void this.#announce(conv)
+    this.#background(this.#announce(conv))
     // The welcome carries secrets, not membership: the join completes once
     // sync brings the ctrl ops that admit us.
     this.#admitted.set(conv.id, { doorHex: toHex(door), name: secrets.name })
     await this.#finishJoin(conv)
-    void this.#syncConversation(conv)
+    this.#background(this.#syncConversation(conv))
   }
 
   /** Completes a join once our own admission is in the conversation's membership. */
@@ -847,7 +867,8 @@ class MessengerImpl implements Messenger {
       const { header } = splitEnvelope(message.envelope)
       const before = conv.syncVector().get(toHex(header.senderTag)) ?? 0
       const outcome = await conv.ingest(message.envelope)
-      if (header.seq > before + 1 && outcome !== 'duplicate') void this.#syncConversation(conv)
+      if (header.seq > before + 1 && outcome !== 'duplicate')
+        this.#background(this.#syncConversation(conv))
     } catch (err) {
       this.#log('envelope dropped - %s', String(err))
     }
@@ -885,7 +906,7 @@ class MessengerImpl implements Messenger {
         .dial(peer, presence.addrs)
         .catch((err: unknown) => this.#log('dial %s failed - %s', peer, String(err)))
     } else if (fresh || !isMemberDevice) {
-      void this.#syncWith(conv, peer)
+      this.#background(this.#syncWith(conv, peer))
     }
   }
 
@@ -893,14 +914,14 @@ class MessengerImpl implements Messenger {
     const known = this.#memberPeers.has(peerId)
     if (!known) {
       // Someone new: it may be a member who has not heard our presence yet.
-      for (const conv of this.#conversations.values()) void this.#announce(conv)
+      for (const conv of this.#conversations.values()) this.#background(this.#announce(conv))
     }
     const byConv = this.#memberPeers.get(peerId)
     const peer = this.#init.network.peers().find((p) => p.peerId === peerId)
     if (byConv === undefined || peer === undefined || peer.kind === 'relayed') return
     for (const cid of byConv.keys()) {
       const conv = this.#conversations.get(cid)
-      if (conv !== undefined) void this.#syncWith(conv, peerId)
+      if (conv !== undefined) this.#background(this.#syncWith(conv, peerId))
     }
   }
 
@@ -1004,8 +1025,14 @@ class MessengerImpl implements Messenger {
     theirs: ReadonlyMap<string, number>,
     accepted: number,
   ): Promise<void> {
-    const mine = theirs.get(conv.myTagHex)
-    if (mine !== undefined) await conv.confirmDelivered(mine)
+    // Delivery counts only when a member's device (known by its signed
+    // presence) holds our envelopes, and never beyond what we wrote.
+    const device = this.#memberPeers.get(peer)?.get(conv.id)
+    const isMember =
+      device !== undefined &&
+      [...conv.membership.members.values()].some((m) => m.deviceKeys.includes(device))
+    const mine = Math.min(theirs.get(conv.myTagHex) ?? 0, conv.syncVector().get(conv.myTagHex) ?? 0)
+    if (isMember && mine > 0) await conv.confirmDelivered(mine)
     this.#events.emit('sync', {
       conversationId: conv.record.conversationId,
       received: accepted,
@@ -1037,7 +1064,7 @@ class MessengerImpl implements Messenger {
       }
       case 'member':
         if (change.change === 'added' && change.user === this.#self.userId)
-          void this.#finishJoin(conv)
+          this.#background(this.#finishJoin(conv))
         this.#events.emit('member', {
           conversationId,
           userId: change.user as UserId,

@@ -7,7 +7,8 @@
  *   ['v1', 'conv', cid]                         ConversationRecord
  *   ['v1', 'vv', cid]                           version vector: senderTag → contiguous seq, highest seen
  *   ['v1', 'env', cid, senderTag, seq]          every accepted envelope, as received (sync source)
- *   ['v1', 'pending', cid, senderTag, seq]      envelopes that cannot be processed yet
+ *   ['v1', 'pending', cid, senderTag, seq, h]   envelopes that cannot be processed yet (h: content hash;
+ *                                               several candidates may claim one log position)
  *   ['v1', 'ctrl', cid, hash]                   verified ctrl ops (CtrlNodeRecord)
  *   ['v1', 'epoch', cid, epochId]               epoch secrets this device holds
  *   ['v1', 'chain', cid, epochId, senderTag]    receiver chain state ('self' for our sender chain)
@@ -35,7 +36,14 @@ export const keys = {
   env: (cid: string, tag: string, seq: number): Key => ['v1', 'env', cid, tag, seqKey(seq)],
   envPrefix: (cid: string, tag?: string): Key =>
     tag === undefined ? ['v1', 'env', cid] : ['v1', 'env', cid, tag],
-  pending: (cid: string, tag: string, seq: number): Key => ['v1', 'pending', cid, tag, seqKey(seq)],
+  pending: (cid: string, tag: string, seq: number, candidate: string): Key => [
+    'v1',
+    'pending',
+    cid,
+    tag,
+    seqKey(seq),
+    candidate,
+  ],
   pendingPrefix: (cid: string): Key => ['v1', 'pending', cid],
   ctrl: (cid: string, hash: string): Key => ['v1', 'ctrl', cid, hash],
   ctrlPrefix: (cid: string): Key => ['v1', 'ctrl', cid],
@@ -76,6 +84,8 @@ export interface ConversationRecord {
   readonly ended: 'removed' | 'left' | undefined
   /** Timestamp of the newest message this user has seen. */
   readonly lastRead: number
+  /** Hash of the create op: the one root this device accepts ('' until known). */
+  readonly root: string
 }
 
 export function encodeConversation(r: ConversationRecord): Uint8Array {
@@ -88,6 +98,7 @@ export function encodeConversation(r: ConversationRecord): Uint8Array {
     .varint(r.joinedAt)
     .byte(r.ended === undefined ? 0 : r.ended === 'removed' ? 1 : 2)
     .varint(r.lastRead)
+    .string(r.root)
     .finish()
 }
 
@@ -101,7 +112,8 @@ export function decodeConversation(bytes: Uint8Array): ConversationRecord {
   const joinedAt = r.varint()
   const ended = [undefined, 'removed', 'left'][r.byte()] as ConversationRecord['ended']
   const lastRead = r.varint()
-  return { conversationId, kind, routing, door, joinedAt, ended, lastRead }
+  const root = r.string(64)
+  return { conversationId, kind, routing, door, joinedAt, ended, lastRead, root }
 }
 
 export interface MessageRecord {

@@ -105,6 +105,9 @@ async function exchange(
     await send(stream, { type: 'done' })
     return sent
   })()
+  // Awaited below; if receiving fails first, the stream is torn down and this
+  // rejects too, which must not surface as an unhandled rejection.
+  sending.catch(() => undefined)
   let received = 0
   let accepted = 0
   for (;;) {

@@ -169,3 +169,22 @@ describe('per-sender hash chains', () => {
 const CONVERSATION_TAG = '23ee04dd5c4fc3661b46bad998b2f238'
 const ALICE_CHAIN_KEY = '557109b49b3512ab2a04281372a1f8fa3d59cb57c39e781b9a286d1aad9e303e'
 const ALICE_MESSAGE_KEY_0 = 'b80dfbae81bf7438eeff60aa5df18e186fc39cc544825d30a241b4cdd3d04260'
+
+describe('receiver chain open/commit', () => {
+  it('spends a key only when the caller commits, so a message that fails later checks burns nothing', () => {
+    const secret = newEpochSecret()
+    const id = new Uint8Array(16).fill(7)
+    const sender = senderChain(secret, id)
+    const { index, key } = sender.next()
+    const box = encrypt(key, utf8('hi'))
+    const receiver = receiverChain(secret, id)
+    const first = receiver.open(index, box)
+    expect(first.plaintext).toEqual(utf8('hi'))
+    // Not committed: the same index opens again.
+    const second = receiver.open(index, box)
+    second.commit()
+    expect(() => receiver.open(index, box)).toThrow(
+      expect.objectContaining({ name: 'ReplayError' }),
+    )
+  })
+})

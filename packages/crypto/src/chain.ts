@@ -59,6 +59,12 @@ export interface ReceiverChain {
   readonly storedKeys: number
   /** Decrypts an aead.encrypt box sent at `index`; its key is consumed only on success. */
   decrypt(index: number, box: Uint8Array, aad?: Uint8Array): Uint8Array
+  /**
+   * Decrypts without consuming the key; `commit()` consumes it. For callers
+   * that must check more than the AEAD (a signature inside) before a message
+   * may spend its key. Commit before any other call on this chain.
+   */
+  open(index: number, box: Uint8Array, aad?: Uint8Array): { plaintext: Uint8Array; commit(): void }
   /** Key for `index`, consumed at once. Prefer decrypt(): a forged message would burn the key here. */
   take(index: number): Uint8Array
   save(): Uint8Array
@@ -222,6 +228,20 @@ function makeReceiver(
       p.commit()
       p.key.fill(0)
       return plaintext
+    },
+    open(index, box, aad) {
+      const p = plan(index)
+      const plaintext = aeadDecrypt(p.key, box, aad)
+      let committed = false
+      return {
+        plaintext,
+        commit: () => {
+          if (committed) return
+          committed = true
+          p.commit()
+          p.key.fill(0)
+        },
+      }
     },
     take(index) {
       const p = plan(index)

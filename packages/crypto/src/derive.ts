@@ -18,7 +18,13 @@ export function deriveBytes(
   if (!(secret instanceof Uint8Array) || secret.length < 16) {
     throw new InvalidArgumentError('derivation secret must be at least 16 bytes')
   }
-  return hkdf(sha256, secret, undefined, concatBytes(utf8(label), Uint8Array.of(0), context), length)
+  return hkdf(
+    sha256,
+    secret,
+    undefined,
+    concatBytes(utf8(label), Uint8Array.of(0), context),
+    length,
+  )
 }
 
 /** SHA-256 over `label || 0x00 || data`: content hashes that cannot collide across purposes. */

@@ -30,6 +30,7 @@ export const Labels = {
   doorTopic: 'murmur/v1/door/topic',
   doorKey: 'murmur/v1/door/key',
   epochSeal: 'murmur/v1/epoch-seal',
+  deviceBinding: 'murmur/v1/device-binding',
 } as const
 
 export type Label = (typeof Labels)[keyof typeof Labels]

@@ -29,24 +29,6 @@ export function lowestBit(bits: Uint32Array): number {
   return -1
 }
 
-export function popcount(bits: Uint32Array): number {
-  let count = 0
-  for (let w = 0; w < bits.length; w++) {
-    let v = bits[w]!
-    v = v - ((v >>> 1) & 0x55555555)
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
-    count += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
-  }
-  return count
-}
-
-/** Clears every position below `from`. */
-export function clearBelow(bits: Uint32Array, from: number): void {
-  const w = from >>> 5
-  bits.fill(0, 0, w)
-  if (w < bits.length && (from & 31) !== 0) bits[w]! &= ~((1 << (from & 31)) - 1)
-}
-
 /** True when `bits` and the bitset at `other[offset ..]` share a position. */
 export function intersects(bits: Uint32Array, other: Uint32Array, offset: number): boolean {
   for (let w = 0; w < bits.length; w++) if ((bits[w]! & other[offset + w]!) !== 0) return true

@@ -74,7 +74,8 @@ interface Prepared {
 
 function prepare(nodes: Iterable<CtrlNode>, options: EvaluateOptions): Prepared {
   const dag = indexDag(nodes)
-  const info = dag.order.map(parseOp)
+  const certIds = new Map<string, number>()
+  const info = dag.order.map((node) => parseOp(node, certIds))
   const byAuthor = new Map<string, number[]>()
   const addsOf = new Map<string, number[]>()
   const eventsOf = new Map<string, number[]>()
@@ -264,23 +265,35 @@ function settle(p: Prepared, replay: boolean): Pass {
   let pass = runPass(p, dropped, replay)
   // Each further round drops at least one more op, so there are at most n of them.
   for (let round = 0; round < p.dag.order.length; round++) {
-    // Optimistically apply every departure's drops at once; this holds unless a drop
-    // takes away what one of those departures stood on.
+    // Optimistically apply every departure's drops at once. That holds unless a drop
+    // takes away what one of those departures stood on; then try again without the
+    // departures that fell, and after a few tries go one departure at a time.
     const before = new Map(dropped)
-    const batch = collectDrops(p, pass, dropped, false)
-    if (batch.from === -1) break
-    const trial = runPass(p, dropped, replay, pass, batch.from)
-    if (batch.sources.every((r) => hasBit(trial.valid, r))) {
-      pass = trial
-      continue
+    const fallen = new Set<number>()
+    let next: Pass | undefined
+    for (let attempt = 0; attempt < 3 && next === undefined; attempt++) {
+      restore(dropped, before)
+      const batch = collectDrops(p, pass, dropped, false, fallen)
+      if (batch.from === -1) break
+      const trial = runPass(p, dropped, replay, pass, batch.from)
+      const fell = batch.sources.filter((r) => !hasBit(trial.valid, r))
+      if (fell.length === 0) next = trial
+      for (const r of fell) fallen.add(r)
     }
-    // It did: take the batch back and re-judge after the most senior departure alone.
-    dropped.clear()
-    for (const [j, why] of before) dropped.set(j, why)
-    const step = collectDrops(p, pass, dropped, true)
-    pass = runPass(p, dropped, replay, pass, step.from)
+    if (next === undefined && fallen.size === 0) break
+    if (next === undefined) {
+      restore(dropped, before)
+      const step = collectDrops(p, pass, dropped, true, new Set())
+      next = runPass(p, dropped, replay, pass, step.from)
+    }
+    pass = next
   }
   return pass
+}
+
+function restore(dropped: Map<number, string>, saved: ReadonlyMap<number, string>): void {
+  dropped.clear()
+  for (const [j, why] of saved) dropped.set(j, why)
 }
 
 /**
@@ -288,14 +301,16 @@ function settle(p: Prepared, replay: boolean): Pass {
  * a later re-add of U (one that saw the departure) precedes the op. Departures are taken
  * most senior remover first, so a remover removed concurrently by someone more senior
  * loses their removal. With `cautious`, stops before a departure whose past (or whose
- * re-adds') lost an op, since it may no longer stand. Returns the first position dropped
- * anew (or -1) and the departures that dropped something.
+ * re-adds') lost an op, since it may no longer stand; departures in `skip` are passed
+ * over. Returns the first position dropped anew (or -1) and the departures that dropped
+ * something.
  */
 function collectDrops(
   p: Prepared,
   pass: Pass,
   dropped: Map<number, string>,
   cautious: boolean,
+  skip: ReadonlySet<number>,
 ): { from: number; sources: number[] } {
   const { dag } = p
   const { words, ancestors, order } = dag
@@ -306,7 +321,7 @@ function collectDrops(
     (a, b) => compareSeniority(a.author, b.author) || a.at - b.at,
   )
   for (const r of departures) {
-    if (hasBit(fresh, r.at)) continue
+    if (hasBit(fresh, r.at) || skip.has(r.at)) continue
     const readds = (p.addsOf.get(r.target) ?? []).filter((j) => before(r.at, j))
     if (cautious && sources.length > 0) {
       // Drops made this round may change this removal's validity or its re-adds': re-run first.

@@ -4,7 +4,7 @@
  * does not parse, or names another identity, makes the op malformed. The
  * certificates' signatures are the caller's to verify, like the op's own.
  */
-import { decodeDeviceCertificate } from '@murmur/crypto'
+import { decodeDeviceCertificate, Labels, verifyWithLabel } from '@murmur/crypto'
 import type { DeviceRecord, MemberRecord } from '@murmur/protocol'
 import type { CtrlNode } from './types.ts'
 
@@ -12,8 +12,8 @@ export interface DeviceEntry {
   readonly record: DeviceRecord
   /** Hex device public key. */
   readonly key: string
-  /** Hex certificate bytes: the deduplication key. */
-  readonly cert: string
+  /** Names the certificate's bytes: equal bytes, equal id (within one evaluation). */
+  readonly cert: number
 }
 
 export interface OpInfo {
@@ -24,13 +24,16 @@ export interface OpInfo {
   readonly error?: string
 }
 
-export function parseOp(node: CtrlNode): OpInfo {
+/** Gives each distinct certificate (as hex) a small id, so comparing them is cheap. */
+export type CertIds = Map<string, number>
+
+export function parseOp(node: CtrlNode, certIds: CertIds): OpInfo {
   const op = node.op
   switch (op.type) {
     case 'create':
-      return parseMember(op.owner)
+      return parseMember(op.owner, certIds)
     case 'add':
-      return parseMember(op.member)
+      return parseMember(op.member, certIds)
     case 'remove':
     case 'setRole':
       return { target: hex(op.user) }
@@ -40,12 +43,14 @@ export function parseOp(node: CtrlNode): OpInfo {
   }
 }
 
-function parseMember(member: MemberRecord): OpInfo {
+function parseMember(member: MemberRecord, certIds: CertIds): OpInfo {
   const target = hex(member.identity)
   const devices: DeviceEntry[] = []
-  const seen = new Set<string>()
+  const seen = new Set<number>()
   for (const record of member.devices) {
-    const cert = hex(record.certificate)
+    const bytes = hex(record.certificate)
+    let cert = certIds.get(bytes)
+    if (cert === undefined) certIds.set(bytes, (cert = certIds.size))
     if (seen.has(cert)) continue
     seen.add(cert)
     let key: string
@@ -55,6 +60,9 @@ function parseMember(member: MemberRecord): OpInfo {
         return { target, error: 'a device certificate names another identity' }
       }
       key = hex(decoded.devicePublicKey)
+      if (!bindingHolds(record, decoded.devicePublicKey, member.identity)) {
+        return { target, error: 'a device did not sign its binding to this identity' }
+      }
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err)
       return { target, error: `a device certificate is malformed (${why})` }
@@ -72,4 +80,20 @@ function hex(bytes: Uint8Array): string {
   let out = ''
   for (let i = 0; i < bytes.length; i++) out += BYTE_HEX[bytes[i]!]!
   return out
+}
+
+/** Verified bindings, by certificate and binding bytes: signature checks are the slow part. */
+const checkedBindings = new Map<string, boolean>()
+const MAX_CHECKED = 10_000
+
+/** The device signed its acceptance of the identity (a copied certificate is not enough). */
+function bindingHolds(record: DeviceRecord, device: Uint8Array, identity: Uint8Array): boolean {
+  const id = hex(record.certificate) + hex(record.binding)
+  let ok = checkedBindings.get(id)
+  if (ok === undefined) {
+    ok = verifyWithLabel(device, Labels.deviceBinding, identity, record.binding)
+    if (checkedBindings.size >= MAX_CHECKED) checkedBindings.clear()
+    checkedBindings.set(id, ok)
+  }
+  return ok
 }

@@ -97,7 +97,7 @@ export type Verdict =
 const deny = (reason: string): Verdict => ({ ok: false, reason })
 const OK: Verdict = { ok: true }
 
-/** Judges a non-create op against `f`, the membership at its parents. */
+/** Judges a non-create op against `f`, the membership view at its parents. */
 export function authorize(f: MembershipView, node: CtrlNode, info: OpInfo, pair: DmPair): Verdict {
   if (!f.created) return deny("the op does not descend from the conversation's create")
   const author = node.authorUser

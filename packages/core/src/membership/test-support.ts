@@ -9,6 +9,8 @@ import {
   generateDevice,
   generateIdentity,
   generatePrekey,
+  Labels,
+  signWithLabel,
   toHex,
 } from '@murmur/crypto'
 import type {
@@ -40,6 +42,7 @@ export function person(name: string, deviceCount = 1): Person {
   const devices = made.map((d) => ({
     certificate: encodeDeviceCertificate(d.certificate),
     prekey: encodeSignedPrekey(generatePrekey(d, { now: 1, id: 1 }).signed),
+    binding: signWithLabel(d.secretKey, Labels.deviceBinding, d.certificate.identityPublicKey),
   }))
   return {
     name,
@@ -232,7 +235,7 @@ export function busyConversation(
   roles.set(owner, 'owner')
 
   while (log.nodes.length < opCount) {
-    if (log.nodes.length % 50 === 0) {
+    if (log.nodes.length % 100 === 0) {
       // Now and then everyone learns who is really in, as people would from the app.
       const truth = evaluateMembership(log.nodes).members
       roles.clear()
@@ -242,6 +245,7 @@ export function busyConversation(
       }
     }
     const members = [...roles.keys()]
+    if (members.length === 0) break
     // Mostly owners and admins act; members now and then add a device or leave.
     const staff = members.filter((m) => roles.get(m) !== 'member')
     const actor = rnd() < 0.8 && staff.length > 0 ? pick(staff) : pick(members)
@@ -255,8 +259,12 @@ export function busyConversation(
     const outsiders = pool.filter((p) => !roles.has(p))
     const roll = rnd()
     let hash: string
-    if (role === 'member') {
-      if (roll < 0.2 && members.length > 2) {
+    if (roll > 0.98 && members.length > pool.length / 4) {
+      // Owners and admins leave too, handing ownership on.
+      hash = log.leave(actor, options)
+      roles.delete(actor)
+    } else if (role === 'member') {
+      if (roll < 0.2 && members.length > pool.length / 4) {
         hash = log.leave(actor, options)
         roles.delete(actor)
       } else {

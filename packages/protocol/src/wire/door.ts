@@ -17,6 +17,7 @@
  *   string  name, ≤ MAX_NAME_BYTES
  *   32      routing secret
  *   32      door secret
+ *   32      root: hash of the conversation's create op (pins the ctrl DAG's root)
  *   varint  epoch count, ≤ MAX_WELCOME_EPOCHS;  8 epoch id, 32 secret, repeated
  *   32      admittedBy (device public key)
  *   64      signature
@@ -53,7 +54,7 @@ import {
 } from './codec.ts'
 import * as L from './limits.ts'
 import { CONVERSATION_KINDS, readMemberRecord, writeMemberRecord } from './records.ts'
-import { EPOCH_ID_BYTES, KEY_BYTES, SIGNATURE_BYTES } from './types.ts'
+import { EPOCH_ID_BYTES, HASH_BYTES, KEY_BYTES, SIGNATURE_BYTES } from './types.ts'
 import type { DoorMessage, WelcomeSecrets } from './types.ts'
 
 export type JoinMessage = Extract<DoorMessage, { readonly type: 'join' }>
@@ -140,13 +141,24 @@ export function decodeWelcomeSecrets(data: Uint8Array): WelcomeSecrets {
     const name = readString(r, L.MAX_NAME_BYTES, 'conversation name')
     const routing = readFixed(r, KEY_BYTES)
     const door = readFixed(r, KEY_BYTES)
+    const root = readFixed(r, HASH_BYTES)
     const epochs = readList(r, L.MAX_WELCOME_EPOCHS, 'epochs', () => {
       const epochId = readFixed(r, EPOCH_ID_BYTES)
       return { epochId, secret: readFixed(r, KEY_BYTES) }
     })
     const admittedBy = readFixed(r, KEY_BYTES)
     const signature = readFixed(r, SIGNATURE_BYTES)
-    return { conversationId, conversationKind, name, routing, door, epochs, admittedBy, signature }
+    return {
+      conversationId,
+      conversationKind,
+      name,
+      routing,
+      door,
+      root,
+      epochs,
+      admittedBy,
+      signature,
+    }
   })
 }
 
@@ -168,6 +180,7 @@ function writeUnsignedWelcome(s: Omit<WelcomeSecrets, 'signature'>): Writer {
   writeString(w, s.name, L.MAX_NAME_BYTES, 'conversation name')
   writeFixed(w, s.routing, KEY_BYTES, 'routing secret')
   writeFixed(w, s.door, KEY_BYTES, 'door secret')
+  writeFixed(w, s.root, HASH_BYTES, 'root')
   writeList(w, s.epochs, L.MAX_WELCOME_EPOCHS, 'epochs', (e) => {
     writeFixed(w, e.epochId, EPOCH_ID_BYTES, 'epoch id')
     writeFixed(w, e.secret, KEY_BYTES, 'epoch secret')

@@ -89,9 +89,9 @@ export const MAX_RELAYS_IN_LINK = 8
 export const MAX_RELAY_ADDR_BYTES = 256
 /**
  * A link as typed or pasted, URL included, in characters. A contact link
- * carries each device's certificate and prekey (~390 base64 chars each), so
- * 16 devices need ~6.3k characters; an invite is at most ~3.7k.
+ * carries each device's certificate, prekey and binding (~480 base64 chars
+ * each), so 16 devices need ~7.7k characters; an invite is at most ~3.7k.
  */
-export const MAX_LINK_CHARS = 8192
+export const MAX_LINK_CHARS = 10_240
 /** The binary payload inside a link (base64url makes 4 chars of every 3 bytes). */
-export const MAX_LINK_PAYLOAD_BYTES = 6000
+export const MAX_LINK_PAYLOAD_BYTES = 7_400

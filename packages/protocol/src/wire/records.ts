@@ -13,6 +13,7 @@
  * DeviceRecord
  *   bytes   certificate (encoded DeviceCertificate), ≤ MAX_CERTIFICATE_BYTES
  *   bytes   prekey (encoded SignedPrekey), ≤ MAX_PREKEY_BYTES
+ *   64      binding: the device's signature over its identity key
  *
  * ConversationSettings
  *   u8      flags: 0x01 historyVisible, 0x02 membersCanInvite; other bits 0
@@ -45,7 +46,7 @@ import {
   MAX_NAME_BYTES,
   MAX_PREKEY_BYTES,
 } from './limits.ts'
-import { KEY_BYTES } from './types.ts'
+import { KEY_BYTES, SIGNATURE_BYTES } from './types.ts'
 import type {
   ConversationKind,
   ConversationSettings,
@@ -76,12 +77,14 @@ const MEMBERS_CAN_INVITE = 0x02
 export function writeDeviceRecord(w: Writer, d: DeviceRecord): void {
   writeBytes(w, d.certificate, MAX_CERTIFICATE_BYTES, 'device certificate')
   writeBytes(w, d.prekey, MAX_PREKEY_BYTES, 'device prekey')
+  writeFixed(w, d.binding, SIGNATURE_BYTES, 'device binding')
 }
 
 export function readDeviceRecord(r: Reader): DeviceRecord {
   const certificate = readBytes(r, MAX_CERTIFICATE_BYTES, 'device certificate')
   const prekey = readBytes(r, MAX_PREKEY_BYTES, 'device prekey')
-  return { certificate, prekey }
+  const binding = readFixed(r, SIGNATURE_BYTES)
+  return { certificate, prekey, binding }
 }
 
 export function writeMemberRecord(w: Writer, m: MemberRecord): void {

@@ -154,6 +154,7 @@ export const settings: fc.Arbitrary<ConversationSettings> = fc.record({
 export const deviceRecord: fc.Arbitrary<DeviceRecord> = fc.record({
   certificate: fc.uint8Array({ maxLength: L.MAX_CERTIFICATE_BYTES }),
   prekey: fc.uint8Array({ maxLength: L.MAX_PREKEY_BYTES }),
+  binding: fc.uint8Array({ minLength: 64, maxLength: 64 }),
 })
 export const memberRecord: fc.Arbitrary<MemberRecord> = fc.record({
   identity: key,
@@ -184,6 +185,7 @@ export function sampleMember(seed = 1, devices = 1): MemberRecord {
     devices: Array.from({ length: devices }, (_, i) => ({
       certificate: new Uint8Array(138).fill(0x10 + i),
       prekey: new Uint8Array(142).fill(0x20 + i),
+      binding: new Uint8Array(64).fill(0x30 + i),
     })),
   }
 }

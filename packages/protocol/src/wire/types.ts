@@ -59,6 +59,12 @@ export interface DeviceRecord {
   readonly certificate: Uint8Array
   /** Encoded SignedPrekey from @murmur/crypto. */
   readonly prekey: Uint8Array
+  /**
+   * The device's own signature over the identity key that certifies it: the
+   * certificate says "this identity vouches for the device", the binding says
+   * "the device accepts this identity", so nobody can claim another's device.
+   */
+  readonly binding: Uint8Array
 }
 
 export interface MemberRecord {
@@ -193,6 +199,8 @@ export interface WelcomeSecrets {
   /** Routing secret: topic, conversation tag, sender tags and the base key derive from it. */
   readonly routing: Uint8Array
   readonly door: Uint8Array
+  /** Hash of the create op: the only root a member accepts for this conversation's ctrl DAG. */
+  readonly root: Uint8Array
   readonly epochs: readonly { readonly epochId: Uint8Array; readonly secret: Uint8Array }[]
   /** Who admitted us (device public key), to verify the welcome's seal came from a member. */
   readonly admittedBy: Uint8Array
