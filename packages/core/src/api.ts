@@ -32,6 +32,8 @@ export interface ConversationSummary {
   readonly conversationId: ConversationId
   readonly kind: ConversationKind
   readonly name: string
+  /** Set by admins; '' when none. */
+  readonly topic: string
   readonly unread: number
   /** Set when you were removed or left: the conversation is read-only. */
   readonly ended: 'removed' | 'left' | undefined

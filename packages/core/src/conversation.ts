@@ -320,6 +320,10 @@ export class Conversation {
     return this.membership.members.get(user)?.role
   }
 
+  get topic(): string {
+    return this.shared.topic((user) => isAdminRole(this.roleOf(user))) ?? ''
+  }
+
   get name(): string {
     return this.shared.name((user) => isAdminRole(this.roleOf(user))) ?? this.membership.name ?? ''
   }

@@ -383,6 +383,7 @@ class MessengerImpl implements Messenger {
           conversationId: conv.record.conversationId,
           kind: conv.record.kind,
           name: this.#displayName(conv),
+          topic: conv.topic,
           unread: conv.unread,
           ended: conv.record.ended,
           ...(last === undefined ? {} : { lastMessage: this.#present(conv, last) }),
