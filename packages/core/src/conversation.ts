@@ -431,7 +431,8 @@ export class Conversation {
 
   async #countUnread(): Promise<void> {
     let unread = 0
-    const after = [...keys.msg(this.id, this.record.lastRead, ''), '\uffff']
+    // Past every message at exactly lastRead: ids are base64url, all below U+FFFF.
+    const after = keys.msg(this.id, this.record.lastRead, '\uffff')
     for await (const [, value] of this.#host.storage.range(keys.msgPrefix(this.id), {
       after,
       limit: UNREAD_CAP * 4,

@@ -6,6 +6,7 @@
 
 import type {
   ConversationSummary,
+  MemberSummary,
   Messenger,
   PeerConnection,
   RelayStatus,
@@ -33,6 +34,11 @@ export interface SyncStatus {
   readonly fetching: boolean
 }
 
+/** What the notifications setting can report back to the person. */
+export type NotificationState = 'on' | 'off' | 'blocked' | 'unsupported'
+
+const NOTIFICATIONS_KEY = 'murmur.notifications'
+
 export interface Notice {
   readonly id: number
   readonly kind: 'error' | 'info'
@@ -53,8 +59,12 @@ export class AppState {
   /** An invite or contact link opened from the address bar, waiting for confirmation. */
   pendingLink = $state<LinkPreview | undefined>(undefined)
   notices = $state<Notice[]>([])
+  /** Turns an error into the sentence people read; the shell swaps in a translated one. */
+  describe: (err: unknown) => string = describeError
   /** Bumped on every engine event that may change what a chat shows. */
   revision = $state(0)
+  /** The person's wish for new-message notifications (the browser's permission is separate). */
+  notificationsWanted = $state(globalThis.localStorage?.getItem(NOTIFICATIONS_KEY) !== 'off')
 
   #storage: StorageAdapter | undefined
   #booted: Booted | undefined
@@ -67,6 +77,11 @@ export class AppState {
 
   get configuredRelays(): readonly string[] {
     return this.#booted?.relays ?? []
+  }
+
+  /** This tab's libp2p peer id, once running. */
+  get peerId(): string | undefined {
+    return this.phase === 'ready' ? this.#booted?.messenger.peerId : undefined
   }
 
   get selectedConversation(): ConversationSummary | undefined {
@@ -90,6 +105,26 @@ export class AppState {
     try {
       this.#storage = await openStorage()
       if (await hasIdentity(this.#storage)) await this.#start({})
+      else this.phase = 'first-run'
+    } catch (err) {
+      this.#fail(err)
+    }
+  }
+
+  /**
+   * After a failed start: starts again with the storage and tab lock already
+   * held (a second init would find the lock taken by this very page).
+   */
+  async retry(): Promise<void> {
+    const storage = this.#storage
+    if (storage === undefined) {
+      window.location.reload()
+      return
+    }
+    this.error = undefined
+    this.phase = 'loading'
+    try {
+      if (await hasIdentity(storage)) await this.#start({})
       else this.phase = 'first-run'
     } catch (err) {
       this.#fail(err)
@@ -186,7 +221,7 @@ export class AppState {
 
   #fail(err: unknown): void {
     this.phase = 'failed'
-    this.error = describeError(err)
+    this.error = this.describe(err)
   }
 
   /** One tab per browser profile: two tabs would write the same device's log. */
@@ -232,7 +267,7 @@ export class AppState {
         }
       }
     } catch (err) {
-      this.notice('error', describeError(err))
+      this.notice('error', this.describe(err))
     }
   }
 
@@ -277,7 +312,7 @@ export class AppState {
         }
       }
     } catch (err) {
-      this.notice('error', describeError(err))
+      this.notice('error', this.describe(err))
     }
   }
 
@@ -332,6 +367,15 @@ export class AppState {
     this.refresh()
   }
 
+  /** Members of a conversation with their roles; re-read on every engine event. */
+  members(conversationId: string): MemberSummary[] {
+    void this.revision
+    const messenger = this.messenger
+    if (messenger === undefined) return []
+    if (!this.conversations.some((c) => c.conversationId === conversationId)) return []
+    return messenger.members(conversationId)
+  }
+
   safetyNumber(userId: string): string {
     return this.#require().safetyNumber(userId)
   }
@@ -348,6 +392,25 @@ export class AppState {
 
   get savedRelays(): string[] {
     return savedRelays()
+  }
+
+  /** Where notifications stand: the person's wish combined with the browser's permission. */
+  get notifications(): NotificationState {
+    if (typeof Notification === 'undefined') return 'unsupported'
+    void this.revision
+    if (Notification.permission === 'denied') return 'blocked'
+    return this.notificationsWanted && Notification.permission === 'granted' ? 'on' : 'off'
+  }
+
+  /** Turns new-message notifications on (asking the browser first) or off. */
+  async setNotifications(on: boolean): Promise<NotificationState> {
+    this.notificationsWanted = on
+    globalThis.localStorage?.setItem(NOTIFICATIONS_KEY, on ? 'on' : 'off')
+    if (on && typeof Notification !== 'undefined' && Notification.permission === 'default') {
+      await Notification.requestPermission()
+    }
+    this.revision++
+    return this.notifications
   }
 
   notice(kind: Notice['kind'], text: string): void {
@@ -369,6 +432,7 @@ export class AppState {
   /** A browser notification for a new message while the tab is hidden (if allowed). */
   #notify(author: string, text: string, conversationId: string): void {
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return
+    if (!this.notificationsWanted) return
     if (document.visibilityState !== 'hidden') return
     const conversation = this.conversations.find((c) => c.conversationId === conversationId)
     const n = new Notification(conversation?.name ?? author, {

@@ -4,6 +4,10 @@
  * built from the page's own location (the same host and port serve both the
  * app and the relay's WebSocket), so the app also works when opened by LAN IP
  * or through a TLS proxy.
+ *
+ * The last config that loaded is kept in localStorage: when the relay cannot
+ * be reached (offline, the page served by the service worker), the app starts
+ * with it, shows its stored history, and keeps trying the relays it names.
  */
 
 import { decodeAppConfig } from '@murmur/protocol'
@@ -13,7 +17,23 @@ export class ConfigUnavailableError extends Error {
   override name = 'ConfigUnavailableError'
 }
 
+const SAVED_CONFIG_KEY = 'murmur.config'
+
 export async function loadConfig(): Promise<AppConfig> {
+  let text: string
+  try {
+    text = await fetchConfig()
+  } catch (err) {
+    const saved = globalThis.localStorage?.getItem(SAVED_CONFIG_KEY)
+    if (saved === null || saved === undefined) throw err
+    return decodeAppConfig(saved)
+  }
+  const config = decodeAppConfig(text)
+  globalThis.localStorage?.setItem(SAVED_CONFIG_KEY, text)
+  return config
+}
+
+async function fetchConfig(): Promise<string> {
   let res: Response
   try {
     res = await fetch('/config.json', { cache: 'no-store' })
@@ -23,7 +43,7 @@ export async function loadConfig(): Promise<AppConfig> {
     )
   }
   if (!res.ok) throw new ConfigUnavailableError(`the relay answered ${res.status} for /config.json`)
-  return decodeAppConfig(await res.text())
+  return res.text()
 }
 
 export function browserRelayAddrs(config: AppConfig, location: Location): string[] {

@@ -4,12 +4,17 @@
  * per-area tables under ./i18n/ and are merged here.
  */
 
+import { chat } from './i18n/chat.ts'
 import { common } from './i18n/common.ts'
+import { firstRun } from './i18n/first-run.ts'
+import { group } from './i18n/group.ts'
 import { network } from './i18n/network.ts'
+import { settings } from './i18n/settings.ts'
+import { shell } from './i18n/shell.ts'
 
 export { format } from './i18n/define.ts'
 
-const tables = [common, network] as const
+const tables = [common, network, shell, firstRun, settings, group, chat] as const
 
 type Merge<T extends readonly { en: object }[]> = T extends readonly [infer H, ...infer R]
   ? (H extends { en: infer E } ? E : never) &
