@@ -43,6 +43,7 @@ function summary(over: Partial<ConversationSummary> = {}): ConversationSummary {
     conversationId: 'c1' as ConversationId,
     kind: 'group',
     name: 'Team',
+    topic: '',
     unread: 0,
     ended: undefined,
     ...over,
