@@ -469,6 +469,8 @@ export class Conversation {
   async #ingest(bytes: Uint8Array, retryPending: boolean, parked?: Parked): Promise<IngestResult> {
     const { header } = splitEnvelope(bytes)
     const tag = hex(header.senderTag)
+    // Below the contiguous mark we hold it already: skip the storage read.
+    if (header.seq <= (this.#vector.get(tag)?.contiguous ?? 0)) return 'duplicate'
     const existing = await this.#host.storage.get(keys.env(this.id, tag, header.seq))
     if (existing !== undefined) {
       if (!equalBytes(existing, bytes)) {
