@@ -65,7 +65,12 @@ async function handle(init: HttpInit, req: IncomingMessage, res: ServerResponse)
     send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD' })
     return
   }
-  const path = new URL(req.url ?? '/', 'http://relay').pathname
+  // A request target like '//' is not a valid relative URL: answer 404, not 500.
+  const path = URL.parse(req.url ?? '/', 'http://relay')?.pathname
+  if (path === undefined) {
+    send(res, 404, 'text/plain; charset=utf-8', 'not found\n')
+    return
+  }
   if (path === '/config.json') {
     const config = init.config()
     if (config === undefined) {

@@ -6,6 +6,7 @@
 import { createLibp2pNetwork } from '@murmur/net-libp2p'
 import { decodeAppConfig } from '@murmur/protocol'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { createServer } from 'node:net'
 import type { Server } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -138,6 +139,13 @@ describe('murmur relay', () => {
       const traversal = await fetch(new URL('/..%2f..%2fpackage.json', relay.http))
       expect(traversal.status).toBe(404)
       expect((await fetch(relay.http, { method: 'POST' })).status).toBe(405)
+      // A request target that is no valid path gets a 404, never a 500.
+      const odd = await new Promise<number>((resolve, reject) => {
+        const req = request(relay.http, { path: '//' }, (res) => resolve(res.statusCode ?? 0))
+        req.on('error', reject)
+        req.end()
+      })
+      expect(odd).toBe(404)
     })
 
     it('accepts libp2p over WebSocket on its HTTP port and grants a reservation', async () => {

@@ -13,7 +13,7 @@
  * a new index.html (a new build) drops the assets the old one referenced.
  */
 
-/* global self, caches, fetch, Response, URL, setTimeout, clearTimeout, AbortController */
+/* global self, caches, fetch, URL, setTimeout, clearTimeout, AbortController */
 
 const CACHE = 'murmur-shell-v1'
 const PREFIX = 'murmur-shell-'
@@ -66,9 +66,7 @@ self.addEventListener('fetch', (event) => {
 /** Saves a fresh page as the shell and its assets with it; drops assets no build of it uses. */
 async function storeShell(cache, response) {
   const html = await response.clone().text()
-  const wanted = new Set(
-    [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]),
-  )
+  const wanted = new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]))
   const previous = await cache.match(SHELL)
   await cache.put(SHELL, response)
   await Promise.all(
@@ -128,4 +126,3 @@ async function networkFirst(request) {
     throw err
   }
 }
-
