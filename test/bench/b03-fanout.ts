@@ -1,0 +1,251 @@
+/**
+ * B3 — group fan-out: one sender and n receivers in one group, every peer a
+ * messenger on memory storage, all through one relay process. n = 10 runs
+ * one peer per process; n = 30 runs 5 peers per process in 6 processes (two
+ * cores cannot host 31 libp2p processes without measuring the scheduler);
+ * --quick runs 3 receivers, one per process. All receivers join by invite
+ * first; then the sender sends M 100-byte messages 100 ms apart and each
+ * receiver records when each arrives as a 'message' event (wall clocks of
+ * one machine). Reported: p50/p99/max delivery over all (message, receiver)
+ * pairs; gossipsub copies received beyond the first per message
+ * (duplicates, from the probe on gossipsub's RPC handler); gossipsub bytes
+ * read per receiver per message (control traffic and presence included).
+ *
+ * Baseline: ceil(log n / log D) hops (D = 6, gossipsub's mesh degree) × the
+ * one-hop latency measured in the same group, a raw libp2p stream echo / 2
+ * between the sender and a receiver it holds a WebRTC connection to.
+ */
+
+import { DEBUG_ERRORS, PEER_WORKER } from './lib/pair.ts'
+import type { PeerInfo } from './lib/pair.ts'
+import type { Spawned } from './lib/proc.ts'
+import { ratio, summarize } from './lib/stats.ts'
+import type { BenchContext, Measure, RowOutcome } from './lib/types.ts'
+
+export const id = 'B3'
+export const what = 'group fan-out: delivery to 10 and 30 receivers'
+export const goal = 'p99 ≤ 3× ceil(log n / log 6) × hop latency'
+
+const D = 6
+
+interface Receiver {
+  readonly worker: Spawned
+  readonly peer: number
+  readonly peerId: string
+}
+
+interface Probe {
+  readonly rpcBytes: number
+  readonly topics: Record<string, { msgs: number; distinct: number }>
+}
+
+async function group(
+  ctx: BenchContext,
+  n: number,
+  perProcess: number,
+  messages: number,
+): Promise<{ measures: Measure[]; notes: string[] }> {
+  const relay = await ctx.relay()
+  const sender = await ctx.spawn(PEER_WORKER, {
+    name: 'sender',
+    env: DEBUG_ERRORS,
+    execArgv: ctx.profileArgs(`sender-${n}`),
+  })
+  await sender.call<PeerInfo>('init', { relays: [relay.wsAddr], name: 'Sender' })
+  const { conversationId } = await sender.call<{ conversationId: string }>('createGroup', {
+    name: `Fan-out ${n}`,
+  })
+  const { link } = await sender.call<{ link: string }>('invite', { conversationId })
+  const receivers: Receiver[] = []
+  const processes: Spawned[] = []
+  for (let i = 0; i < Math.ceil(n / perProcess); i++) {
+    processes.push(
+      await ctx.spawn(PEER_WORKER, {
+        name: `receivers-${i}`,
+        env: DEBUG_ERRORS,
+        execArgv: i === 0 ? ctx.profileArgs(`receivers-${n}-0`) : [],
+      }),
+    )
+  }
+  const t0 = performance.now()
+  // Join a few at a time: each join is a round of presence, welcome and sync.
+  for (let i = 0; i < n; i += 5) {
+    await Promise.all(
+      Array.from({ length: Math.min(5, n - i) }, async (_, k) => {
+        const worker = processes[Math.floor((i + k) / perProcess)] as Spawned
+        const info = await worker.call<PeerInfo>('init', {
+          relays: [relay.wsAddr],
+          name: `R${i + k}`,
+        })
+        await worker.call('join', { peer: info.peer, link, timeoutMs: 240_000 }, 300_000)
+        receivers.push({ worker, peer: info.peer, peerId: info.peerId })
+      }),
+    )
+  }
+  const joinMs = performance.now() - t0
+  await sender.call('waitMembers', { conversationId, count: n + 1, timeoutMs: 120_000 })
+  const { topic } = await sender.call<{ topic: string }>(
+    'waitSubscribers',
+    { conversationId, peerIds: receivers.map((r) => r.peerId), timeoutMs: 120_000 },
+    150_000,
+  )
+  await new Promise((r) => setTimeout(r, 3_000)) // a few heartbeats: meshes settle
+  ctx.log(`${n} receivers joined in ${(joinMs / 1000).toFixed(1)} s`)
+
+  for (const r of receivers) await r.worker.call('track', { peer: r.peer, conversationId })
+  const before = await Promise.all(
+    receivers.map((r) => r.worker.call<Probe>('probe', { peer: r.peer })),
+  )
+  const sent = await sender.call<{ sendWall: number[] }>(
+    'burst',
+    { conversationId, count: messages, size: 100, window: 1, gapMs: 100 },
+    600_000,
+  )
+  // Wait until every receiver has every message, or nothing arrives for 10 s.
+  let last = -1
+  let quietSince = performance.now()
+  let arrivals: Array<Record<string, number>>
+  for (;;) {
+    arrivals = await Promise.all(
+      receivers.map(
+        async (r) =>
+          (
+            await r.worker.call<{ arrivals: Record<string, number> }>('arrivals', {
+              peer: r.peer,
+              conversationId,
+            })
+          ).arrivals,
+      ),
+    )
+    const total = arrivals.reduce((sum, a) => sum + Object.keys(a).length, 0)
+    if (total >= n * messages) break
+    if (total !== last) {
+      last = total
+      quietSince = performance.now()
+    } else if (performance.now() - quietSince > 10_000) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  const after = await Promise.all(
+    receivers.map((r) => r.worker.call<Probe>('probe', { peer: r.peer })),
+  )
+  const latencies: number[] = []
+  let missing = 0
+  arrivals.forEach((a) => {
+    for (let i = 0; i < messages; i++) {
+      const at = a[`f|${i}|`]
+      if (at === undefined) missing++
+      else latencies.push(at - (sent.sendWall[i] ?? 0))
+    }
+  })
+  let copies = 0
+  let distinct = 0
+  let bytes = 0
+  receivers.forEach((_, i) => {
+    const b = before[i] as Probe
+    const a = after[i] as Probe
+    copies += (a.topics[topic]?.msgs ?? 0) - (b.topics[topic]?.msgs ?? 0)
+    distinct += (a.topics[topic]?.distinct ?? 0) - (b.topics[topic]?.distinct ?? 0)
+    bytes += a.rpcBytes - b.rpcBytes
+  })
+
+  // One hop: raw stream echo / 2 between the sender and a receiver it reaches over WebRTC.
+  const { peers } = await sender.call<{ peers: Array<{ peerId: string; kind: string }> }>('status')
+  const direct = receivers.filter((r) =>
+    peers.some((p) => p.peerId === r.peerId && p.kind === 'webrtc'),
+  )
+  const hopPeer = direct[0]
+  const hop =
+    hopPeer === undefined
+      ? undefined
+      : summarize(
+          (
+            await sender.call<{ oneWay: number[] }>('rawLatency', {
+              peerId: hopPeer.peerId,
+              size: 100,
+              count: 100,
+              warmup: 10,
+            })
+          ).oneWay,
+        )
+  const hops = Math.ceil(Math.log(n) / Math.log(D))
+  const s = summarize(latencies)
+  const layout =
+    perProcess === 1
+      ? `${n} processes`
+      : `${Math.ceil(n / perProcess)} processes × ${perProcess} peers`
+  const r = ratio(s.p99, hop === undefined ? null : hops * hop.p99)
+  const measures: Measure[] = [
+    {
+      label: `${n} receivers p50`,
+      unit: 'ms',
+      figure: s.p50,
+      baseline: hop === undefined ? null : hops * hop.p50,
+      baselineLabel: `${hops} hop(s) × raw p50`,
+      ratio: ratio(s.p50, hop === undefined ? null : hops * hop.p50),
+    },
+    {
+      label: `${n} receivers p99`,
+      unit: 'ms',
+      figure: s.p99,
+      baseline: hop === undefined ? null : hops * hop.p99,
+      baselineLabel: `${hops} hop(s) × raw p99`,
+      ratio: r,
+      goal: '≤ 3×',
+      met: r === null ? null : r <= 3 && missing === 0,
+    },
+    { label: `${n} receivers max`, unit: 'ms', figure: s.max, baseline: null, ratio: null },
+    {
+      label: `${n} receivers duplicates per message per receiver`,
+      unit: '',
+      figure: distinct === 0 ? null : (copies - distinct) / distinct,
+      baseline: null,
+      ratio: null,
+    },
+    {
+      label: `${n} receivers gossipsub bytes per message per receiver`,
+      unit: 'B',
+      figure: bytes / (n * messages),
+      baseline: 354,
+      baselineLabel: 'one topic message',
+      ratio: bytes / (n * messages) / 354,
+    },
+  ]
+  const notes = [
+    `${n} receivers (${layout}), joined in ${(joinMs / 1000).toFixed(0)} s; ${messages} messages 100 ms apart; ${missing} of ${n * messages} deliveries missing after 10 s quiet`,
+    `sender holds WebRTC to ${direct.length} of ${n}; hop (raw stream echo / 2 to one of them): p50 ${hop?.p50.toFixed(2)} ms, p99 ${hop?.p99.toFixed(2)} ms`,
+    `gossipsub delivered ${copies} copies of ${distinct} distinct messages to the receivers`,
+  ]
+  await Promise.all([sender, ...processes].map((w) => w.stop()))
+  return { measures, notes }
+}
+
+export async function run(ctx: BenchContext): Promise<RowOutcome> {
+  const plans: Array<[number, number]> = ctx.quick
+    ? [[3, 1]]
+    : [
+        [10, 1],
+        [30, 5],
+      ]
+  const messages = ctx.quick ? 20 : 100
+  const measures: Measure[] = []
+  const notes: string[] = []
+  for (const [n, per] of plans) {
+    try {
+      const out = await group(ctx, n, per, messages)
+      measures.push(...out.measures)
+      notes.push(...out.notes)
+    } catch (err) {
+      const why = (err as Error).message.split('\n')[0] ?? 'failed'
+      measures.push({
+        label: `${n} receivers`,
+        unit: 'ms',
+        figure: null,
+        baseline: null,
+        ratio: null,
+        na: why,
+      })
+      await ctx.stopAll()
+    }
+  }
+  return { measures, notes }
+}
