@@ -70,7 +70,7 @@ async function group(
   const t0 = performance.now()
   // Join a few at a time: each join is a round of presence, welcome and sync.
   for (let i = 0; i < n; i += 5) {
-    await Promise.all(
+    const batch = await Promise.allSettled(
       Array.from({ length: Math.min(5, n - i) }, async (_, k) => {
         const worker = processes[Math.floor((i + k) / perProcess)] as Spawned
         const info = await worker.call<PeerInfo>('init', {
@@ -81,6 +81,13 @@ async function group(
         receivers.push({ worker, peer: info.peer, peerId: info.peerId })
       }),
     )
+    const failed = batch.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed !== undefined) {
+      const reason = String((failed.reason as Error).message ?? failed.reason).split('\n')[0]
+      throw new Error(
+        `only ${receivers.length} of ${n} receivers could join (${Math.round((performance.now() - t0) / 1000)} s); then ${reason}`,
+      )
+    }
   }
   const joinMs = performance.now() - t0
   await sender.call('waitMembers', { conversationId, count: n + 1, timeoutMs: 120_000 })

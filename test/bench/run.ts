@@ -247,7 +247,7 @@ async function main(): Promise<number> {
   const table = markdownTable(rows)
   await writeFile(
     file,
-    `${JSON.stringify({ quick, seconds: Math.round(seconds), machine: machine(), rows }, null, 2)}\n`,
+    `${JSON.stringify({ quick, lastRun: { rows: reports.map((r) => r.id), seconds: Math.round(seconds) }, machine: machine(), rows }, null, 2)}\n`,
   )
   await writeFile(file.replace(/\.json$/, '.md'), `${table}\n`)
   console.log(`\n${table}\n`)
