@@ -11,7 +11,13 @@
  * the conversation verifies each one as it would a gossiped envelope.
  */
 
-import { decodeSyncFrame, encodeSyncFrame, MAX_STREAM_FRAME, DecodeError } from '@murmur/protocol'
+import {
+  decodeSyncFrame,
+  encodeSyncFrame,
+  MAX_ENVELOPES_PER_FRAME,
+  MAX_STREAM_FRAME,
+  DecodeError,
+} from '@murmur/protocol'
 import type { SyncFrame } from '@murmur/protocol'
 import { toHex } from '@murmur/crypto'
 import type { Conversation } from './conversation.ts'
@@ -92,7 +98,10 @@ async function exchange(
     let batch: Uint8Array[] = []
     let size = 0
     for await (const envelope of conversation.envelopesMissingFrom(theirs)) {
-      if (size + envelope.length + 8 > MAX_STREAM_FRAME - FRAME_HEADROOM && batch.length > 0) {
+      const full =
+        size + envelope.length + 8 > MAX_STREAM_FRAME - FRAME_HEADROOM ||
+        batch.length >= MAX_ENVELOPES_PER_FRAME
+      if (full && batch.length > 0) {
         await send(stream, { type: 'envelopes', envelopes: batch })
         batch = []
         size = 0
