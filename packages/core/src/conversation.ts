@@ -11,9 +11,11 @@
  */
 
 import {
+  constantTimeEqual,
   decodeDeviceCertificate,
   decodeSignedPrekey,
   decrypt,
+  fromHex,
   labelledHash,
   Labels,
   newEpochSecret,
@@ -384,7 +386,7 @@ export class Conversation {
   /** Appends a membership op, then rotates the epoch if the op shrank the group. */
   async writeCtrl(op: CtrlOp): Promise<string> {
     return this.#serial(async () => {
-      const payload = encodeCtrlPayload({ parents: this.membership.heads.map(fromHexBytes), op })
+      const payload = encodeCtrlPayload({ parents: this.membership.heads.map(fromHex), op })
       const { ctrlHash } = await this.#write('ctrl', payload, 'base')
       if (ctrlHash === undefined) throw new Error('ctrl hash missing')
       if (
@@ -402,7 +404,7 @@ export class Conversation {
   epochSecrets(): { epochId: Uint8Array; secret: Uint8Array }[] {
     return [...this.#epochs.values()]
       .sort((a, b) => a.createdAt - b.createdAt)
-      .map((e) => ({ epochId: fromHexBytes(e.epochId), secret: e.secret }))
+      .map((e) => ({ epochId: fromHex(e.epochId), secret: e.secret }))
   }
 
   /** Makes sure there is an epoch we may send with, rotating if needed. */
@@ -473,7 +475,7 @@ export class Conversation {
     if (header.seq <= (this.#vector.get(tag)?.contiguous ?? 0)) return 'duplicate'
     const existing = await this.#host.storage.get(keys.env(this.id, tag, header.seq))
     if (existing !== undefined) {
-      if (!equalBytes(existing, bytes)) {
+      if (!constantTimeEqual(existing, bytes)) {
         this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
       }
       return 'duplicate'
@@ -587,7 +589,7 @@ export class Conversation {
             ...(at.members.get(user)?.deviceKeys ?? []),
             ...(this.membership.members.get(user)?.deviceKeys ?? []),
           ])
-          const devices = [...keys].map(fromHexBytes)
+          const devices = [...keys].map(fromHex)
           try {
             this.shared.apply(body.payload, { user, device: body.device }, devices)
           } catch (err) {
@@ -973,7 +975,7 @@ export class Conversation {
       const next = chain.next()
       key = next.key
       chainIndex = next.index
-      epochId = fromHexBytes(epoch.epochId)
+      epochId = fromHex(epoch.epochId)
       ops.push({
         type: 'put',
         key: keys.chain(this.id, epoch.epochId, 'self'),
@@ -1105,7 +1107,7 @@ export class Conversation {
         continue // a device whose keys do not verify gets nothing
       }
     }
-    const parents = this.membership.heads.map(fromHexBytes)
+    const parents = this.membership.heads.map(fromHex)
     const epoch: EpochRecord = {
       epochId: hex(epochId),
       secret,
@@ -1213,18 +1215,6 @@ function ancestors(byHash: Map<string, CtrlNode>, heads: readonly string[]): Set
     if (node !== undefined) stack.push(...node.parents)
   }
   return seen
-}
-
-function fromHexBytes(value: string): Uint8Array {
-  const out = new Uint8Array(value.length / 2)
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16)
-  return out
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /** An envelope waiting for its epoch key or its author's admission. */

@@ -7,8 +7,6 @@
  */
 
 import {
-  constantTimeEqual,
-  decodeDeviceCertificate,
   decrypt,
   encrypt,
   Labels,
@@ -577,10 +575,9 @@ class MessengerImpl implements Messenger {
       this.#log('join request refused - %s', String(err))
       return
     }
+    const inviterDevice = toHex(request.inviterDevice)
     const inviterUser = [...conv.membership.members.entries()].find(([, m]) =>
-      m.devices.some((d) =>
-        constantTimeEqual(devicePublicKey(d.certificate), request.inviterDevice),
-      ),
+      m.deviceKeys.includes(inviterDevice),
     )?.[0]
     if (inviterUser === undefined || !canAdd(conv.membership, inviterUser)) {
       this.#log('join request refused - the inviter may not add people (any more)')
@@ -888,7 +885,7 @@ class MessengerImpl implements Messenger {
     const device = toHex(presence.device)
     if (device === this.#self.deviceHex) return
     const isMemberDevice = [...conv.membership.members.values()].some((m) =>
-      m.devices.some((d) => toHex(devicePublicKey(d.certificate)) === device),
+      m.deviceKeys.includes(device),
     )
     // An unknown device may be a member whose admission we have not synced yet: keep the mapping anyway.
     let byConv = this.#memberPeers.get(presence.peerId)
@@ -1106,10 +1103,6 @@ class MessengerImpl implements Messenger {
         return
     }
   }
-}
-
-function devicePublicKey(certificate: Uint8Array): Uint8Array {
-  return decodeDeviceCertificate(certificate).devicePublicKey
 }
 
 function fromHex(value: string): Uint8Array {
