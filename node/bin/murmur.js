@@ -9,4 +9,8 @@ if (major < 22) {
   )
   process.exit(1)
 }
+// Cache Node's compiled (and type-stripped) modules on disk: loading Murmur's
+// TypeScript is most of a cold start otherwise (test/bench/README.md, B7/B9).
+const { enableCompileCache } = await import('node:module')
+enableCompileCache?.()
 await import('../src/cli.ts')

@@ -88,7 +88,8 @@ import type {
 } from './records.ts'
 import { createSharedState } from './shared-state.ts'
 import type { SharedState } from './shared-state.ts'
-import type { BatchOp, StorageAdapter } from './storage.ts'
+import type { BatchOp, Key, StorageAdapter } from './storage.ts'
+import { StagedWrites } from './staged-writes.ts'
 
 export interface ConversationHost {
   readonly storage: StorageAdapter
@@ -149,6 +150,8 @@ export class Conversation {
   #sender: { epochId: string; chain: SenderChain } | undefined
   readonly #pending = new Map<string, Parked>()
   #queue: Promise<unknown> = Promise.resolve()
+  /** Set while an ingest run stages its writes (see ingestFrame). */
+  #staged: StagedWrites | undefined
   /** Messages from others newer than the read marker, counted up to UNREAD_CAP. */
   #unread = 0
   /** The newest message, for list previews. */
@@ -453,8 +456,56 @@ export class Conversation {
   // ------------------------------------------------------------------ reading
 
   /** Takes an envelope from the network (gossip or sync). */
-  ingest(bytes: Uint8Array): Promise<IngestResult> {
-    return this.#serial(() => this.#ingest(bytes, true))
+  async ingest(bytes: Uint8Array): Promise<IngestResult> {
+    const [result] = await this.ingestFrame([bytes])
+    return result ?? 'rejected'
+  }
+
+  /**
+   * Takes several envelopes (a sync frame) in one go: each is judged as if it
+   * came alone, in order, but their records are written in one storage batch
+   * and events fire once it is written. An envelope that throws counts as
+   * rejected and does not stop the others.
+   */
+  ingestFrame(envelopes: readonly Uint8Array[]): Promise<IngestResult[]> {
+    return this.#serial(async () => {
+      const staged = new StagedWrites(this.#host.storage, (err) =>
+        this.#host.log('after an ingest - %s', String(err)),
+      )
+      const results: IngestResult[] = []
+      this.#staged = staged
+      try {
+        for (const bytes of envelopes) {
+          results.push(
+            await this.#ingest(bytes, true).catch((err: unknown) => {
+              this.#host.log('envelope rejected - %s', (err as Error).message)
+              return 'rejected' as const
+            }),
+          )
+        }
+      } finally {
+        this.#staged = undefined
+      }
+      await staged.flush()
+      return results
+    })
+  }
+
+  /** Writes `ops` now, or with the ingest run under way. */
+  async #store(ops: readonly BatchOp[]): Promise<void> {
+    if (this.#staged === undefined) await this.#host.storage.batch(ops)
+    else this.#staged.write(ops)
+  }
+
+  /** Reads `key`, seeing what the ingest run under way has staged. */
+  #read(key: Key): Promise<Uint8Array | undefined> {
+    return this.#staged?.get(key) ?? this.#host.storage.get(key)
+  }
+
+  /** Runs `task` once what was applied is durable. */
+  #whenStored(task: () => void): void {
+    if (this.#staged === undefined) task()
+    else this.#staged.afterFlush(task)
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -471,14 +522,18 @@ export class Conversation {
   async #ingest(bytes: Uint8Array, retryPending: boolean, parked?: Parked): Promise<IngestResult> {
     const { header } = splitEnvelope(bytes)
     const tag = hex(header.senderTag)
-    // Below the contiguous mark we hold it already: skip the storage read.
-    if (header.seq <= (this.#vector.get(tag)?.contiguous ?? 0)) return 'duplicate'
-    const existing = await this.#host.storage.get(keys.env(this.id, tag, header.seq))
-    if (existing !== undefined) {
-      if (!constantTimeEqual(existing, bytes)) {
-        this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
+    const held = this.#vector.get(tag)
+    // At or below the contiguous mark we hold it already, and above the
+    // highest position seen we cannot: only a gap needs a storage read.
+    if (header.seq <= (held?.contiguous ?? 0)) return 'duplicate'
+    if (header.seq <= (held?.highest ?? 0)) {
+      const existing = await this.#read(keys.env(this.id, tag, header.seq))
+      if (existing !== undefined) {
+        if (!constantTimeEqual(existing, bytes)) {
+          this.#host.log('conflicting envelope for %s/%d ignored', tag, header.seq)
+        }
+        return 'duplicate'
       }
-      return 'duplicate'
     }
     const candidate = messageId(bytes)
     if (parked === undefined && this.#pending.has(pendingId(tag, header.seq, candidate))) {
@@ -509,7 +564,7 @@ export class Conversation {
       return this.#park(tag, header.seq, candidate, { bytes, opened }, chainOps)
     }
     await this.#commit(tag, header.seq, bytes, ops)
-    if (outcome.afterCommit !== undefined) outcome.afterCommit()
+    if (outcome.afterCommit !== undefined) this.#whenStored(outcome.afterCommit)
     if (outcome.unblocks && retryPending) await this.#retryPending()
     return 'accepted'
   }
@@ -549,7 +604,7 @@ export class Conversation {
     const id = `${epoch.epochId}/${hex(tag)}`
     let chain = this.#receivers.get(id)
     if (chain === undefined) {
-      const saved = await this.#host.storage.get(keys.chain(this.id, epoch.epochId, hex(tag)))
+      const saved = await this.#read(keys.chain(this.id, epoch.epochId, hex(tag)))
       chain = saved === undefined ? receiverChain(epoch.secret, tag) : restoreReceiverChain(saved)
       this.#receivers.set(id, chain)
     }
@@ -837,6 +892,8 @@ export class Conversation {
       return [{ type: 'put', key: keys.stateUpdate(this.id, user, n), value: update }]
     }
     this.#stateLog.set(user, 0)
+    // The range below reads storage: write what this ingest run staged first.
+    await this.#staged?.flush()
     const ops: BatchOp[] = []
     for await (const [key] of this.#host.storage.range(keys.stateUpdates(this.id, user))) {
       ops.push({ type: 'del', key })
@@ -888,7 +945,7 @@ export class Conversation {
       }
     }
     this.#pending.set(id, parked)
-    await this.#host.storage.batch([
+    await this.#store([
       ...ops,
       { type: 'put', key: keys.pending(this.id, tag, seq, candidate), value: encodeParked(parked) },
     ])
@@ -897,13 +954,20 @@ export class Conversation {
 
   async #commit(tag: string, seq: number, bytes: Uint8Array, ops: BatchOp[]): Promise<void> {
     const entry = this.#vector.get(tag) ?? { contiguous: 0, highest: 0 }
+    const highest = Math.max(entry.highest, seq)
     let contiguous = entry.contiguous
     if (seq === contiguous + 1) {
       contiguous = seq
-      // Envelopes that arrived ahead of this one close the gap now.
-      while (await this.#host.storage.get(keys.env(this.id, tag, contiguous + 1))) contiguous++
+      // Envelopes that arrived ahead of this one close the gap now (none is
+      // stored above `highest`, which is persisted with every envelope).
+      while (
+        contiguous < highest &&
+        (await this.#read(keys.env(this.id, tag, contiguous + 1))) !== undefined
+      ) {
+        contiguous++
+      }
     }
-    this.#vector.set(tag, { contiguous, highest: Math.max(entry.highest, seq) })
+    this.#vector.set(tag, { contiguous, highest })
     // Every candidate for this position is settled now.
     const position = pendingId(tag, seq, '')
     const settled: BatchOp[] = []
@@ -912,7 +976,7 @@ export class Conversation {
       this.#pending.delete(id)
       settled.push({ type: 'del', key: keys.pending(this.id, tag, seq, id.slice(position.length)) })
     }
-    await this.#host.storage.batch([
+    await this.#store([
       ...ops,
       { type: 'put', key: keys.env(this.id, tag, seq), value: bytes },
       { type: 'put', key: keys.vv(this.id), value: encodeVector(this.#vector) },
@@ -932,7 +996,9 @@ export class Conversation {
         progressed = true
         if (result !== 'accepted' && this.#pending.delete(id)) {
           const [tag = '', seq = '0', candidate = ''] = id.split('/')
-          await this.#host.storage.del(keys.pending(this.id, tag, Number(seq), candidate))
+          await this.#store([
+            { type: 'del', key: keys.pending(this.id, tag, Number(seq), candidate) },
+          ])
         }
       }
       if (!progressed) break

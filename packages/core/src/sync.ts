@@ -8,7 +8,8 @@
  *
  * Each side sends while it reads, so neither waits for the other to finish;
  * both close after sending and receiving `done`. Envelopes are opaque here:
- * the conversation verifies each one as it would a gossiped envelope.
+ * the conversation verifies each one as it would a gossiped envelope, and
+ * writes a frame's records in one storage batch.
  */
 
 import {
@@ -126,11 +127,9 @@ async function exchange(
     if (frame.type === 'done') break
     if (frame.type !== 'envelopes')
       throw new DecodeError(`unexpected ${frame.type} frame during sync`)
-    for (const envelope of frame.envelopes) {
-      received++
-      const outcome = await conversation.ingest(envelope).catch(() => 'rejected' as const)
-      if (outcome === 'accepted') accepted++
-    }
+    received += frame.envelopes.length
+    const outcomes = await conversation.ingestFrame(frame.envelopes)
+    accepted += outcomes.filter((outcome) => outcome === 'accepted').length
     hooks.onProgress?.(received)
   }
   const sent = await sending
