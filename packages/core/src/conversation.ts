@@ -150,8 +150,14 @@ export class Conversation {
   #sender: { epochId: string; chain: SenderChain } | undefined
   readonly #pending = new Map<string, Parked>()
   #queue: Promise<unknown> = Promise.resolve()
-  /** Set while an ingest run stages its writes (see ingestFrame). */
+  /** Work waiting for the next group run (see #grouped). */
+  readonly #group: {
+    readonly task: () => Promise<unknown>
+    readonly settle: { resolve(value: unknown): void; reject(error: unknown): void }
+  }[] = []
+  /** Set during a group run: its staged writes, and the envelopes it will publish. */
   #staged: StagedWrites | undefined
+  #outgoing: Uint8Array[] = []
   /** Messages from others newer than the read marker, counted up to UNREAD_CAP. */
   #unread = 0
   /** The newest message, for list previews. */
@@ -373,7 +379,7 @@ export class Conversation {
     if (!canPost(this.membership, this.#host.self.userId)) {
       throw new NotAllowedError('only admins can post in this channel')
     }
-    return this.#serial(async () => {
+    return this.#grouped(async () => {
       const { record } = await this.#write('msg', encodeMsgPayload(payload), 'epoch')
       if (record === undefined) throw new Error('message record missing')
       return record
@@ -456,38 +462,80 @@ export class Conversation {
   // ------------------------------------------------------------------ reading
 
   /** Takes an envelope from the network (gossip or sync). */
-  async ingest(bytes: Uint8Array): Promise<IngestResult> {
-    const [result] = await this.ingestFrame([bytes])
-    return result ?? 'rejected'
+  ingest(bytes: Uint8Array): Promise<IngestResult> {
+    return this.#grouped(() => this.#ingestOrReject(bytes))
   }
 
   /**
    * Takes several envelopes (a sync frame) in one go: each is judged as if it
-   * came alone, in order, but their records are written in one storage batch
-   * and events fire once it is written. An envelope that throws counts as
-   * rejected and does not stop the others.
+   * came alone, in order. An envelope that throws counts as rejected and
+   * does not stop the others.
    */
   ingestFrame(envelopes: readonly Uint8Array[]): Promise<IngestResult[]> {
-    return this.#serial(async () => {
-      const staged = new StagedWrites(this.#host.storage, (err) =>
-        this.#host.log('after an ingest - %s', String(err)),
-      )
+    return this.#grouped(async () => {
       const results: IngestResult[] = []
-      this.#staged = staged
-      try {
-        for (const bytes of envelopes) {
-          results.push(
-            await this.#ingest(bytes, true).catch((err: unknown) => {
-              this.#host.log('envelope rejected - %s', (err as Error).message)
-              return 'rejected' as const
-            }),
-          )
-        }
-      } finally {
-        this.#staged = undefined
-      }
-      await staged.flush()
+      for (const bytes of envelopes) results.push(await this.#ingestOrReject(bytes))
       return results
+    })
+  }
+
+  #ingestOrReject(bytes: Uint8Array): Promise<IngestResult> {
+    return this.#ingest(bytes, true).catch((err: unknown) => {
+      this.#host.log('envelope rejected - %s', (err as Error).message)
+      return 'rejected' as const
+    })
+  }
+
+  /**
+   * Group commit. Sends and ingests that queue up while the conversation is
+   * busy run together in one serial run: each is applied in order as if it
+   * ran alone, but their records go to storage in one batch, their envelopes
+   * are published back to back (the transport coalesces them), and events
+   * fire once the batch is written. Under load a burst of sends or gossiped
+   * envelopes costs one storage write; alone, a send costs what it did.
+   */
+  #grouped<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#group.push({ task, settle: { resolve: resolve as (v: unknown) => void, reject } })
+      if (this.#group.length === 1) void this.#serial(() => this.#runGroup())
+    })
+  }
+
+  async #runGroup(): Promise<void> {
+    const items = this.#group.splice(0, MAX_GROUP)
+    // What arrives from now on waits for the next run.
+    if (this.#group.length > 0) void this.#serial(() => this.#runGroup())
+    const staged = new StagedWrites(this.#host.storage, (err) =>
+      this.#host.log('after a write - %s', String(err)),
+    )
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = []
+    this.#staged = staged
+    this.#outgoing = []
+    try {
+      for (const item of items) {
+        try {
+          outcomes.push({ ok: true, value: await item.task() })
+        } catch (error) {
+          outcomes.push({ ok: false, error })
+        }
+      }
+    } finally {
+      this.#staged = undefined
+    }
+    const outgoing = this.#outgoing
+    this.#outgoing = []
+    try {
+      await staged.flush()
+    } catch (error) {
+      // Nothing of this run is stored: every caller hears why.
+      for (const item of items) item.settle.reject(error)
+      return
+    }
+    await Promise.all(outgoing.map((envelope) => this.#publish(envelope)))
+    items.forEach((item, i) => {
+      const outcome = outcomes[i]
+      if (outcome?.ok === true) item.settle.resolve(outcome.value)
+      else item.settle.reject(outcome?.error)
     })
   }
 
@@ -1087,9 +1135,10 @@ export class Conversation {
     }
     ops.push({ type: 'put', key: keys.out(this.id, seq), value: bytes })
     await this.#commit(this.myTagHex, seq, bytes, ops)
-    if (record !== undefined) this.#noteLast(record)
-    after?.()
-    await this.#publish(bytes)
+    if (record !== undefined) this.#whenStored(() => this.#noteLast(record))
+    if (after !== undefined) this.#whenStored(after)
+    if (this.#staged === undefined) await this.#publish(bytes)
+    else this.#outgoing.push(bytes)
     return {
       ...(record === undefined ? {} : { record }),
       ...(ctrl === undefined ? {} : { ctrlHash: ctrl }),
@@ -1295,6 +1344,8 @@ const pendingId = (tag: string, seq: number, candidate: string): string =>
   `${tag}/${String(seq).padStart(10, '0')}/${candidate}`
 
 const MAX_CANDIDATES_PER_POSITION = 4
+/** Most sends/ingests one group run takes (see #grouped); a sync frame counts as one. */
+const MAX_GROUP = 256
 const MAX_PENDING_PER_SENDER = 1_000
 const MAX_PENDING = 10_000
 

@@ -70,7 +70,10 @@ export async function spawnWorker(script: string, options: SpawnOptions = {}): P
     { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: options.env ?? process.env },
   )
   let stderr = ''
+  // BENCH_WORKER_STDERR=1 passes workers' stderr through (with DEBUG=murmur*: their logs).
+  const passThrough = process.env.BENCH_WORKER_STDERR === '1'
   child.stderr?.on('data', (d: Buffer) => {
+    if (passThrough) process.stderr.write(`[${name}] ${d.toString()}`)
     stderr += d.toString()
     if (stderr.length > 64_000) stderr = stderr.slice(-32_000)
   })
