@@ -52,8 +52,26 @@ export function routingKeys(routing: Uint8Array): RoutingKeys {
   }
 }
 
+/**
+ * A small memo for derivations that run per envelope or door message (an
+ * HKDF each, ~25 µs): bounded, dropping the oldest entry when full.
+ */
+function memo<V>(limit: number): (id: string, make: () => V) => V {
+  const entries = new Map<string, V>()
+  return (id, make) => {
+    const hit = entries.get(id)
+    if (hit !== undefined) return hit
+    const value = make()
+    if (entries.size >= limit) entries.delete(entries.keys().next().value as string)
+    entries.set(id, value)
+    return value
+  }
+}
+
+const senderTags = memo<Uint8Array>(4096)
+
 export function deviceSenderTag(routing: Uint8Array, device: Uint8Array): Uint8Array {
-  return senderTag(routing, device)
+  return senderTags(`${toHex(routing)}/${toHex(device)}`, () => senderTag(routing, device)).slice()
 }
 
 export interface DoorKeys {
@@ -61,11 +79,13 @@ export interface DoorKeys {
   readonly key: Uint8Array
 }
 
+const doors = memo<DoorKeys>(1024)
+
 export function doorKeys(door: Uint8Array): DoorKeys {
-  return {
+  return doors(toHex(door), () => ({
     topic: asTopic(`/murmur/d/${toHex(deriveBytes(door, Labels.doorTopic, EMPTY, 16))}`),
     key: deriveBytes(door, Labels.doorKey, EMPTY, 32),
-  }
+  }))
 }
 
 export function isBaseEpoch(epochId: Uint8Array): boolean {
