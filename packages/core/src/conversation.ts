@@ -1124,6 +1124,15 @@ export class Conversation {
         seq,
       )
       ops.push(...messageOps(this.id, record))
+      // Writing in a conversation reads it, as in every messenger: what came
+      // before our message is no longer unread.
+      if (ts > this.record.lastRead) {
+        this.record = { ...this.record, lastRead: ts }
+        ops.push({ type: 'put', key: keys.conv(this.id), value: encodeConversation(this.record) })
+        this.#whenStored(() => {
+          this.#unread = 0
+        })
+      }
     } else if (kind === 'ctrl') {
       const result = await this.#applyCtrl(payload, self.deviceHex, ts, ops)
       if (result !== 'pending') after = result.afterCommit

@@ -18,6 +18,7 @@
  *            "murmur/v1/device-cert" || 0x00 || bytes 0..73
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { publicKeyOf } from '#ed25519'
 import { InvalidArgumentError } from '@murmur/protocol'
 import { constantTimeEqual } from './bytes.ts'
 import { FORMAT_VERSION, Kind, Reader, Writer } from './codec.ts'
@@ -64,7 +65,9 @@ export function generateIdentity(): IdentityKeyPair {
 /** Rebuilds an identity key pair from its 32-byte secret (e.g. after importing a backup). */
 export function identityFromSecret(secretKey: Uint8Array): IdentityKeyPair {
   assertKey(secretKey, SECRET_KEY_LENGTH, 'identity secret key')
-  return { publicKey: ed25519.getPublicKey(secretKey), secretKey: secretKey.slice() }
+  // Through the platform backend: @noble's first getPublicKey builds a
+  // ~130 ms table, which would otherwise be most of a Node cold start.
+  return { publicKey: publicKeyOf(secretKey), secretKey: secretKey.slice() }
 }
 
 /** Makes a fresh device key and certifies it with the identity key. */

@@ -10,7 +10,12 @@
  * then waits to be told to quit.
  */
 
+import { enableCompileCache } from 'node:module'
 import { serve } from '../lib/serve.ts'
+
+// As node/bin/murmur.js does: compiled (type-stripped) modules are cached on
+// disk, so only the first open after an install pays for compiling them.
+enableCompileCache()
 
 const [mode, dir, gteHex, ltHex] = process.argv.slice(2)
 const importedMs = performance.now()

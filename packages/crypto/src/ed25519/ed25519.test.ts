@@ -75,6 +75,7 @@ describe('Ed25519 backends, RFC 8032 section 7.1', () => {
   for (const [name, backend] of Object.entries(backends)) {
     it(`${name}: signs each vector byte for byte and verifies it`, () => {
       for (const [secret, pub, msg, sig] of vectors) {
+        expect(toHex(backend.publicKeyOf(fromHex(secret)))).toBe(pub)
         expect(toHex(backend.sign(fromHex(secret), fromHex(msg)))).toBe(sig)
         expect(backend.verify(fromHex(pub), fromHex(msg), fromHex(sig))).toBe(true)
       }
@@ -88,6 +89,7 @@ describe('Ed25519 backends agree with each other and with @noble', () => {
       const secret = randomBytes(32)
       const publicKey = ed25519.getPublicKey(secret)
       const message = randomBytes(i * 7)
+      expect(toHex(native.publicKeyOf(secret))).toBe(toHex(publicKey))
       const signature = native.sign(secret, message)
       expect(toHex(portable.sign(secret, message))).toBe(toHex(signature))
       expect(toHex(ed25519.sign(message, secret))).toBe(toHex(signature))

@@ -23,15 +23,24 @@ const SPKI_PREFIX = fromHex('302a300506032b6570032100')
 const privateKeys = new SecretKeyCache<KeyObject>()
 const publicKeys = new PublicKeyCache<KeyObject>()
 
-export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-  const key = privateKeys.get(secretKey, () =>
+/** The public key of a 32-byte secret (RFC 8032 §5.1.5). */
+export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
+  const spki = createPublicKey(privateKey(secretKey)).export({ format: 'der', type: 'spki' })
+  return new Uint8Array(spki.subarray(SPKI_PREFIX.length))
+}
+
+function privateKey(secretKey: Uint8Array): KeyObject {
+  return privateKeys.get(secretKey, () =>
     createPrivateKey({
       key: Buffer.from(concatBytes(PKCS8_PREFIX, secretKey)),
       format: 'der',
       type: 'pkcs8',
     }),
   )
-  return new Uint8Array(osslSign(null, message, key))
+}
+
+export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return new Uint8Array(osslSign(null, message, privateKey(secretKey)))
 }
 
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {

@@ -42,6 +42,11 @@ function hashToScalar(...parts: Uint8Array[]): bigint {
   return Fn.create(bytesToNumberLE(sha512(concatBytes(...parts))))
 }
 
+/** The public key of a 32-byte secret (RFC 8032 §5.1.5). */
+export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
+  return ed25519.getPublicKey(secretKey)
+}
+
 export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
   const key = expanded.get(secretKey, () => {
     const { prefix, scalar, pointBytes } = ed25519.utils.getExtendedPublicKey(secretKey)
