@@ -70,8 +70,14 @@ import { silentLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
 import { canAdd, canRemove, canSetRole } from './membership.ts'
 import type { NetworkAdapter } from './network.ts'
-import { decodeConversation, decodeMessage, keys } from './records.ts'
-import type { MessageRecord } from './records.ts'
+import {
+  decodeConversation,
+  decodeKnownPeer,
+  decodeMessage,
+  encodeKnownPeer,
+  keys,
+} from './records.ts'
+import type { KnownPeer, MessageRecord } from './records.ts'
 import type { StorageAdapter } from './storage.ts'
 import { SYNC_PROTOCOL, syncAsInitiator, syncAsResponder } from './sync.ts'
 import type {
@@ -104,6 +110,8 @@ export interface MessengerInit {
 export const DEFAULT_INVITE_TTL = 7 * 24 * 60 * 60 * 1000
 /** Delays of the presence announcements after subscribing to a conversation. */
 const PRESENCE_BURST_MS = [250, 1_000, 2_500, 5_000]
+/** Members' last-seen addresses dialled per conversation at start. */
+const KNOWN_PEERS_DIALLED = 8
 const MAX_HISTORY_PAGE = 500
 
 export interface Messenger {
@@ -242,7 +250,10 @@ class MessengerImpl implements Messenger {
       network.on('peer:update', ({ peerId }) => this.#onPeer(peerId)),
     )
     network.subscribe(doorKeys(door).topic)
-    for (const conv of this.#conversations.values()) this.#subscribe(conv)
+    for (const conv of this.#conversations.values()) {
+      this.#subscribe(conv)
+      if (conv.record.ended === undefined) this.#background(this.#dialKnownPeers(conv))
+    }
     for await (const [key, value] of storage.range(keys.joinPrefix())) {
       try {
         this.#resumeJoin(parseInviteLink(new TextDecoder().decode(value)))
@@ -905,6 +916,58 @@ class MessengerImpl implements Messenger {
         .catch((err: unknown) => this.#log('dial %s failed - %s', peer, String(err)))
     } else if (fresh || !isMemberDevice) {
       this.#background(this.#syncWith(conv, peer))
+    }
+    if (isMemberDevice) this.#background(this.#rememberPeer(conv, device, presence))
+  }
+
+  /** Where each member device was last seen, written only when it moved: `cid/device` → `peer addrs`. */
+  readonly #lastSeen = new Map<string, string>()
+
+  async #rememberPeer(conv: Conversation, device: string, presence: Presence): Promise<void> {
+    const where = `${presence.peerId} ${presence.addrs.join(' ')}`
+    const id = `${conv.id}/${device}`
+    if (this.#lastSeen.get(id) === where) return
+    this.#lastSeen.set(id, where)
+    await this.#init.storage.put(
+      keys.peer(conv.id, device),
+      encodeKnownPeer({ peerId: presence.peerId, addrs: presence.addrs, seen: this.#now() }),
+    )
+  }
+
+  /**
+   * At start, dials where members were last seen, in parallel with presence:
+   * a member that is still there is connected (and synced, via #onPeer)
+   * without waiting for its presence to come round. Only devices that are
+   * still members, the most recently seen first, a few per conversation.
+   */
+  async #dialKnownPeers(conv: Conversation): Promise<void> {
+    const devices = new Set([...conv.membership.members.values()].flatMap((m) => m.deviceKeys))
+    const known: (KnownPeer & { device: string })[] = []
+    for await (const [key, value] of this.#init.storage.range(keys.peerPrefix(conv.id))) {
+      const device = key[3] ?? ''
+      try {
+        const peer = decodeKnownPeer(value)
+        if (devices.has(device) && peer.peerId !== this.#init.network.peerId)
+          known.push({ ...peer, device })
+      } catch (err) {
+        this.#log('stored peer of %s unreadable, dropped - %s', conv.id, String(err))
+        await this.#init.storage.del(key)
+      }
+    }
+    known.sort((a, b) => b.seen - a.seen)
+    for (const peer of known.slice(0, KNOWN_PEERS_DIALLED)) {
+      this.#lastSeen.set(`${conv.id}/${peer.device}`, `${peer.peerId} ${peer.addrs.join(' ')}`)
+      let byConv = this.#memberPeers.get(peer.peerId)
+      if (byConv === undefined) {
+        byConv = new Map()
+        this.#memberPeers.set(peer.peerId, byConv)
+      }
+      if (!byConv.has(conv.id)) byConv.set(conv.id, peer.device)
+      this.#init.network
+        .dial(peer.peerId as PeerIdString, peer.addrs)
+        .catch((err: unknown) =>
+          this.#log('known peer %s not reached - %s', peer.peerId, String(err)),
+        )
     }
   }
 

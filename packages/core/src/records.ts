@@ -18,11 +18,12 @@
  *   ['v1', 'state', cid, user, 'u', n]          updates since that snapshot (compacted every STATE_COMPACT_EVERY)
  *   ['v1', 'out', cid, seq]                     our envelopes no other member has confirmed yet
  *   ['v1', 'join', doorHex]                     joins waiting for a welcome
+ *   ['v1', 'peer', cid, deviceHex]              where a member's device was last seen (KnownPeer)
  *
  * Numbers in keys are zero-padded decimal so that string order is numeric order.
  */
 
-import { Reader, Writer } from '@murmur/protocol'
+import { DecodeError, Reader, Writer } from '@murmur/protocol'
 import type { ConversationId, ConversationKind, MessageId } from '@murmur/protocol'
 import type { Key } from './storage.ts'
 
@@ -70,6 +71,8 @@ export const keys = {
   joinPrefix: (): Key => ['v1', 'join'],
   convPrefix: (): Key => ['v1', 'conv'],
   door: (): Key => ['v1', 'door'],
+  peer: (cid: string, device: string): Key => ['v1', 'peer', cid, device],
+  peerPrefix: (cid: string): Key => ['v1', 'peer', cid],
 }
 
 const KINDS: ConversationKind[] = ['group', 'channel', 'dm', 'self']
@@ -248,4 +251,32 @@ export function decodeVector(bytes: Uint8Array): Vector {
     v.set(r.string(64), { contiguous: r.varint(), highest: r.varint() })
   }
   return v
+}
+
+/**
+ * A member device's last presence in a conversation: dialled at the next
+ * start, in parallel with presence, so reconnecting does not wait for one.
+ */
+export interface KnownPeer {
+  readonly peerId: string
+  readonly addrs: readonly string[]
+  readonly seen: number
+}
+
+export function encodeKnownPeer(p: KnownPeer): Uint8Array {
+  const w = new Writer().byte(1).string(p.peerId).varint(p.addrs.length)
+  for (const addr of p.addrs) w.string(addr)
+  return w.varint(p.seen).finish()
+}
+
+export function decodeKnownPeer(bytes: Uint8Array): KnownPeer {
+  const r = new Reader(bytes, 'known peer')
+  r.byte()
+  const peerId = r.string(128)
+  const addrs: string[] = []
+  for (let i = r.varint(); i > 0; i--) {
+    if (addrs.length >= 16) throw new DecodeError('known peer: too many addresses')
+    addrs.push(r.string(1024))
+  }
+  return { peerId, addrs, seen: r.varint() }
 }
