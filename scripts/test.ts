@@ -5,6 +5,9 @@
 //   3. npm run lint        eslint + prettier --check                    counts as 1 test
 //   4. npm run build:web   the built app the browser tests load
 //   5. vitest run          every test file, JSON report in test/results/vitest.json
+//   6. npm run bench -- --quick --strict
+//                          the benchmarks' smoke run (~3 min): counts as 1 test, failed
+//                          only when a row crashes or times out (never on a missed goal)
 //
 // Every step runs even when an earlier one failed, with its output streamed. Steps 1
 // and 4 are preconditions: they add a failure when they fail and nothing when they pass.
@@ -277,6 +280,7 @@ try {
     return code === 0 ? undefined : `exit ${code}`
   })
   await vitestStep()
+  await checkStep('bench', ['run', 'bench', '--', '--quick', '--strict'], 10 * MINUTE)
 } catch (err) {
   // A bug in this script still ends in a summary line, counted as a failure.
   say(`scripts/test.ts failed: ${(err as Error).stack ?? String(err)}`)

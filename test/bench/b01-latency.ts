@@ -75,7 +75,7 @@ export async function run(ctx: BenchContext): Promise<RowOutcome> {
   // The peers are stopped first, so the floor is measured on a quiet process.
   await ctx.stopAll()
   const floor = cryptoFloor()
-  const mine = floor.nobleSignMs + floor.nobleVerifyMs
+  const mine = floor.engineSignMs + floor.engineVerifyMs
   const native = floor.nativeSignMs + floor.nativeVerifyMs
   measures.push({
     label: 'Ed25519 sign + verify, one message (in-process floor)',
@@ -86,7 +86,7 @@ export async function run(ctx: BenchContext): Promise<RowOutcome> {
     ratio: ratio(mine, native),
   })
   notes.push(
-    `Ed25519 per 300 B message: @noble/curves sign ${floor.nobleSignMs.toFixed(2)} ms, verify ${floor.nobleVerifyMs.toFixed(2)} ms; node:crypto sign ${floor.nativeSignMs.toFixed(3)} ms, verify ${floor.nativeVerifyMs.toFixed(3)} ms. A round trip pays 2 signs + 2 verifies.`,
+    `Ed25519 per 300 B message: engine (node:crypto + strict checks) sign ${floor.engineSignMs.toFixed(3)} ms, verify ${floor.engineVerifyMs.toFixed(3)} ms; bare node:crypto sign ${floor.nativeSignMs.toFixed(3)} ms, verify ${floor.nativeVerifyMs.toFixed(3)} ms; browser backend (@noble, cached keys) sign ${floor.browserSignMs.toFixed(2)} ms, verify ${floor.browserVerifyMs.toFixed(2)} ms. A round trip pays 2 signs + 2 verifies.`,
   )
   return { measures, notes }
 }

@@ -12,6 +12,8 @@
  *   --only     comma-separated row ids
  *   --profile  run the workers that do a row's work with --cpu-prof, and list
  *              their top frames (profiles in results/profiles/)
+ *   --strict   exit 1 when a row crashed or timed out (what `npm test` runs
+ *              with --quick as a smoke run); missed goals never fail a run
  */
 
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
   },
 })
 const quick = values.quick === true
@@ -254,7 +257,11 @@ async function main(): Promise<number> {
   console.log(
     `${reports.length} row(s) in ${seconds.toFixed(0)} s${quick ? ' (quick)' : ''}; results in ${file}`,
   )
-  return 0
+  const crashed = reports.filter((r) => r.na?.startsWith('failed:') === true)
+  if (crashed.length > 0) {
+    console.log(`crashed or timed out: ${crashed.map((r) => `${r.id} (${r.na})`).join('; ')}`)
+  }
+  return values.strict === true && crashed.length > 0 ? 1 : 0
 }
 
 /** Top frames of each profile a row's workers wrote (with --profile). */

@@ -17,10 +17,9 @@
  *    74  64  Ed25519 signature by the identity key over
  *            "murmur/v1/device-cert" || 0x00 || bytes 0..73
  */
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { publicKeyOf } from '#ed25519'
 import { InvalidArgumentError } from '@murmur/protocol'
-import { constantTimeEqual } from './bytes.ts'
+import { constantTimeEqual, randomBytes } from './bytes.ts'
 import { FORMAT_VERSION, Kind, Reader, Writer } from './codec.ts'
 import { Labels } from './labels.ts'
 import {
@@ -58,8 +57,7 @@ export interface TimeOptions {
 export const DEVICE_CERTIFICATE_LENGTH = 2 + 32 + 32 + 8 + SIGNATURE_LENGTH
 
 export function generateIdentity(): IdentityKeyPair {
-  const { secretKey, publicKey } = ed25519.keygen()
-  return { publicKey, secretKey }
+  return identityFromSecret(randomBytes(SECRET_KEY_LENGTH))
 }
 
 /** Rebuilds an identity key pair from its 32-byte secret (e.g. after importing a backup). */
@@ -72,7 +70,7 @@ export function identityFromSecret(secretKey: Uint8Array): IdentityKeyPair {
 
 /** Makes a fresh device key and certifies it with the identity key. */
 export function generateDevice(identity: IdentityKeyPair, options: TimeOptions = {}): Device {
-  const { secretKey, publicKey } = ed25519.keygen()
+  const { secretKey, publicKey } = identityFromSecret(randomBytes(SECRET_KEY_LENGTH))
   return { publicKey, secretKey, certificate: certifyDevice(identity, publicKey, options) }
 }
 
