@@ -1,7 +1,7 @@
 import { compareKeys } from '@murmur/core/testing'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compareBytes, decodeKey, encodeKey, encodeRange } from './keys.ts'
+import { compareBytes, decodeKey, encodeKey, encodeKeys, encodeRange } from './keys.ts'
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
 
@@ -14,6 +14,24 @@ const component = fc.string({
   maxLength: 6,
 })
 const key = fc.array(component, { minLength: 1, maxLength: 4 })
+/**
+ * Components of up to 100 code units, mostly ASCII so that many are clean
+ * (no U+0000, no lone surrogate) and long enough for TextEncoder, the rest
+ * sprinkled with 2-, 3- and 4-byte characters, U+0000 and lone surrogates.
+ */
+const longComponent = fc.string({
+  unit: fc.oneof(
+    { weight: 30, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 1 }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('é', '€', '\uffff', '😀', '\u0000', '\ud800', '\udc00'),
+    },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  ),
+  maxLength: 100,
+  size: 'max',
+})
+const mixedKey = fc.array(fc.oneof(component, longComponent), { minLength: 1, maxLength: 6 })
 /** A valid encoding with one byte overwritten: near misses of the format. */
 const damagedEncoding = fc
   .tuple(key, fc.nat(), fc.integer({ min: 0, max: 255 }))
@@ -36,6 +54,64 @@ describe('storage key encoding', () => {
       expect(compareBytes(ordered[i - 1]!, ordered[i]!)).toBeLessThan(0)
   })
 
+  it('writes exactly the bytes of the per-character reference encoder', () => {
+    fc.assert(
+      fc.property(mixedKey, (k) => {
+        expect(hex(encodeKey(k))).toBe(hex(referenceEncode(k)))
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('writes the reference bytes on both sides of the TextEncoder length threshold', () => {
+    const chars = ['a', 'é', '€', '😀']
+    const spoilers = ['', '\u0000', '\ud800', '\udfff', '\udbff\udfff']
+    for (const ch of chars) {
+      for (const n of [30, 31, 32, 33, 64]) {
+        for (const spoiler of spoilers) {
+          const c = (ch.repeat(n) + spoiler).slice(0, n + spoiler.length)
+          const k = ['v1', c, spoiler + c, c + 'z']
+          expect(hex(encodeKey(k)), JSON.stringify(k)).toBe(hex(referenceEncode(k)))
+          expect(decodeKey(encodeKey(k))).toEqual(k)
+        }
+      }
+    }
+  })
+
+  it('encodes keys larger than its scratch buffer, and every result is its own copy', () => {
+    for (const size of [1000, 30_000, 100_000]) {
+      const big = ['v1', 'x'.repeat(size), '\u0000é'.repeat(size / 10)]
+      const bytes = encodeKey(big)
+      expect(bytes.byteLength).toBe(bytes.buffer.byteLength)
+      expect(hex(bytes)).toBe(hex(referenceEncode(big)))
+    }
+    const first = encodeKey(['v1', 'first'])
+    const second = encodeKey(['v1', 'other'])
+    expect(first.buffer).not.toBe(second.buffer)
+    expect(hex(first)).toBe(hex(referenceEncode(['v1', 'first'])))
+  })
+
+  it('encodes a batch of keys to the same bytes as one at a time, each in its own range', () => {
+    fc.assert(
+      fc.property(fc.array(mixedKey, { maxLength: 20 }), (ks) => {
+        const batch = encodeKeys(ks)
+        expect(batch.map(hex)).toEqual(ks.map((k) => hex(encodeKey(k))))
+        // Writing each view with its own index leaves every view intact only if none overlap.
+        batch.forEach((bytes, i) => bytes.fill(i))
+        expect(batch.every((bytes, i) => bytes.every((b) => b === i))).toBe(true)
+      }),
+      { numRuns: 500 },
+    )
+    // Several scratch buffers' worth, with keys too large for one in between.
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      i % 1000 === 500 ? ['v1', 'é'.repeat(30_000), String(i)] : ['v1', 'x'.repeat(20), String(i)],
+    )
+    expect(encodeKeys(many).map(hex)).toEqual(many.map((k) => hex(referenceEncode(k))))
+    expect(() => encodeKeys([['v1'], []])).toThrow(
+      expect.objectContaining({ name: 'InvalidArgumentError' }),
+    )
+  })
+
   it('rejects an empty key and non-string components with InvalidArgumentError', () => {
     expect(() => encodeKey([])).toThrow(expect.objectContaining({ name: 'InvalidArgumentError' }))
     expect(() => encodeKey(['a', 1 as unknown as string])).toThrow(
@@ -48,7 +124,7 @@ describe('storage key encoding', () => {
 
   it('decodes every encoded key back to the same tuple', () => {
     fc.assert(
-      fc.property(key, (k) => {
+      fc.property(fc.oneof(key, mixedKey), (k) => {
         expect(decodeKey(encodeKey(k))).toEqual(k)
       }),
       { numRuns: 2000 },
@@ -57,7 +133,7 @@ describe('storage key encoding', () => {
 
   it('compares encoded keys exactly as the reference tuple order does', () => {
     fc.assert(
-      fc.property(key, key, (a, b) => {
+      fc.property(fc.oneof(key, mixedKey), fc.oneof(key, mixedKey), (a, b) => {
         expect(Math.sign(compareBytes(encodeKey(a), encodeKey(b)))).toBe(
           Math.sign(compareKeys(a, b)),
         )
@@ -118,3 +194,45 @@ describe('storage key encoding', () => {
     )
   })
 })
+
+/**
+ * The encoder keys.ts used before it had a fast path: every code unit by
+ * hand, into a worst-case buffer. Kept here as the definition the fast
+ * encoder must match byte for byte.
+ */
+function referenceEncode(key: readonly string[]): Uint8Array {
+  let size = 0
+  for (const c of key) size += c.length * 3 + 1
+  const out = new Uint8Array(size)
+  let o = 0
+  for (const c of key) {
+    for (let i = 0; i < c.length; i++) {
+      let cp = c.charCodeAt(i)
+      if (cp === 0) {
+        out[o++] = 0x00
+        out[o++] = 0xff
+      } else if (cp < 0x80) {
+        out[o++] = cp
+      } else if (cp < 0x800) {
+        out[o++] = 0xc0 | (cp >> 6)
+        out[o++] = 0x80 | (cp & 0x3f)
+      } else {
+        const next = c.charCodeAt(i + 1)
+        if (cp >= 0xd800 && cp <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00)
+          i++
+          out[o++] = 0xf0 | (cp >> 18)
+          out[o++] = 0x80 | ((cp >> 12) & 0x3f)
+          out[o++] = 0x80 | ((cp >> 6) & 0x3f)
+          out[o++] = 0x80 | (cp & 0x3f)
+        } else {
+          out[o++] = 0xe0 | (cp >> 12)
+          out[o++] = 0x80 | ((cp >> 6) & 0x3f)
+          out[o++] = 0x80 | (cp & 0x3f)
+        }
+      }
+    }
+    out[o++] = 0x00
+  }
+  return out.slice(0, o)
+}

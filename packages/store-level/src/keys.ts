@@ -39,6 +39,47 @@ export function encodeKey(key: Key): Uint8Array {
   return encodeComponents(key)
 }
 
+/**
+ * Encodes many keys, as encodeKey does each, into views of a few shared
+ * buffers (one per SCRATCH_BYTES of worst-case size), so a batch costs a
+ * handful of allocations instead of one per key. Throws InvalidArgumentError
+ * for the first invalid key, before encoding any.
+ */
+export function encodeKeys(keys: readonly Key[]): Uint8Array[] {
+  for (const key of keys) assertKey(key, 'key')
+  const out = scratchBuffer()
+  const encoded = new Array<Uint8Array>(keys.length)
+  const ends = new Array<number>(keys.length)
+  let first = 0 // keys from `first` on are written to out[0, o), not yet copied out
+  let o = 0
+  const flush = (next: number): void => {
+    if (next > first) {
+      const chunk = out.slice(0, o)
+      let start = 0
+      for (let k = first; k < next; k++) {
+        const end = ends[k] as number
+        encoded[k] = chunk.subarray(start, end)
+        start = end
+      }
+    }
+    first = next
+    o = 0
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as Key
+    const size = maxEncodedLength(key)
+    if (o + size > SCRATCH_BYTES) flush(i)
+    if (size > SCRATCH_BYTES) {
+      encoded[i] = encodeComponents(key)
+      first = i + 1
+    } else {
+      ends[i] = o = writeComponents(key, out, o)
+    }
+  }
+  flush(keys.length)
+  return encoded
+}
+
 /** Decodes bytes made by encodeKey; throws DecodeError for any other bytes. */
 export function decodeKey(bytes: Uint8Array): string[] {
   if (bytes.length === 0) throw new DecodeError('A storage key cannot be empty')
@@ -120,7 +161,8 @@ function encodeBound(bound: Key, prefix: Key, name: string): Uint8Array {
   return encodeComponents(bound)
 }
 
-function assertKey(key: Key, what: string): void {
+/** Throws InvalidArgumentError unless `key` is a non-empty array of strings. */
+export function assertKey(key: Key, what: string): void {
   if (!Array.isArray(key))
     throw new InvalidArgumentError(`A storage ${what} must be an array of strings`)
   if (key.length === 0)
@@ -138,43 +180,90 @@ function assertComponents(key: Key, what: string): void {
   }
 }
 
-function encodeComponents(key: Key): Uint8Array {
-  // Worst case: 3 bytes per UTF-16 code unit (a pair takes 4 for 2 units),
-  // 2 for U+0000, plus one terminator per component.
+/**
+ * Keys are written into one scratch buffer and copied out at their real size:
+ * one allocation per key, or per chunk of a batch (encodeKeys). Allocating the
+ * worst case per key, 3 bytes per code unit, and slicing it was most of a
+ * batch's encoding time: typed arrays over 64 bytes get their own off-heap
+ * buffer, and those get slower the more of them are alive. A key larger than
+ * the scratch buffer gets a buffer of its own.
+ */
+const SCRATCH_BYTES = 64 * 1024
+let scratch: Uint8Array | undefined
+
+function scratchBuffer(): Uint8Array {
+  scratch ??= new Uint8Array(SCRATCH_BYTES)
+  return scratch
+}
+
+/**
+ * From this many code units on, a component without U+0000 or lone
+ * surrogates goes through TextEncoder (wtf8 is UTF-8 for such strings). Below
+ * it the loop in writeComponent is faster than the native call; Murmur's
+ * components (ids, hex hashes, counters) are mostly 2–32 units.
+ */
+const NATIVE_FROM = 32
+const utf8 = new TextEncoder()
+
+/**
+ * Worst case: 3 bytes per UTF-16 code unit (a pair takes 4 for 2 units), 2
+ * for U+0000, plus one terminator per component.
+ */
+function maxEncodedLength(key: Key): number {
   let size = 0
-  for (const c of key) size += c.length * 3 + 1
-  const out = new Uint8Array(size)
-  let o = 0
-  for (const c of key) {
-    for (let i = 0; i < c.length; i++) {
-      let cp = c.charCodeAt(i)
-      if (cp === 0) {
-        out[o++] = TERMINATOR
-        out[o++] = ESCAPE
-      } else if (cp < 0x80) {
-        out[o++] = cp
-      } else if (cp < 0x800) {
-        out[o++] = 0xc0 | (cp >> 6)
-        out[o++] = 0x80 | (cp & 0x3f)
-      } else {
-        const next = c.charCodeAt(i + 1)
-        if (cp >= 0xd800 && cp <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00)
-          i++
-          out[o++] = 0xf0 | (cp >> 18)
-          out[o++] = 0x80 | ((cp >> 12) & 0x3f)
-          out[o++] = 0x80 | ((cp >> 6) & 0x3f)
-          out[o++] = 0x80 | (cp & 0x3f)
-        } else {
-          out[o++] = 0xe0 | (cp >> 12)
-          out[o++] = 0x80 | ((cp >> 6) & 0x3f)
-          out[o++] = 0x80 | (cp & 0x3f)
-        }
-      }
+  for (let j = 0; j < key.length; j++) size += (key[j] as string).length * 3 + 1
+  return size
+}
+
+function encodeComponents(key: Key): Uint8Array {
+  const size = maxEncodedLength(key)
+  const out = size > SCRATCH_BYTES ? new Uint8Array(size) : scratchBuffer()
+  return out.slice(0, writeComponents(key, out, 0))
+}
+
+/** Writes every component of `key`, each with its terminator, at `o`; returns the next offset. */
+function writeComponents(key: Key, out: Uint8Array, o: number): number {
+  for (let j = 0; j < key.length; j++) {
+    const c = key[j] as string
+    if (c.length >= NATIVE_FROM && !c.includes('\0') && c.isWellFormed()) {
+      o += utf8.encodeInto(c, out.subarray(o)).written
+    } else {
+      o = writeComponent(c, out, o)
     }
     out[o++] = TERMINATOR
   }
-  return out.slice(0, o)
+  return o
+}
+
+/** Writes one component's wtf8 bytes, U+0000 escaped, at `o`; returns the next offset. */
+function writeComponent(c: string, out: Uint8Array, o: number): number {
+  for (let i = 0; i < c.length; i++) {
+    let cp = c.charCodeAt(i)
+    if (cp === 0) {
+      out[o++] = TERMINATOR
+      out[o++] = ESCAPE
+    } else if (cp < 0x80) {
+      out[o++] = cp
+    } else if (cp < 0x800) {
+      out[o++] = 0xc0 | (cp >> 6)
+      out[o++] = 0x80 | (cp & 0x3f)
+    } else {
+      const next = c.charCodeAt(i + 1)
+      if (cp >= 0xd800 && cp <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00)
+        i++
+        out[o++] = 0xf0 | (cp >> 18)
+        out[o++] = 0x80 | ((cp >> 12) & 0x3f)
+        out[o++] = 0x80 | ((cp >> 6) & 0x3f)
+        out[o++] = 0x80 | (cp & 0x3f)
+      } else {
+        out[o++] = 0xe0 | (cp >> 12)
+        out[o++] = 0x80 | ((cp >> 6) & 0x3f)
+        out[o++] = 0x80 | (cp & 0x3f)
+      }
+    }
+  }
+  return o
 }
 
 /** Reads one canonical wtf8 sequence at `i` into UTF-16 `units`; returns the next offset. */

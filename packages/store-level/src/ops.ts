@@ -5,7 +5,7 @@
 
 import type { BatchOp } from '@murmur/core/storage'
 import { InvalidArgumentError } from '@murmur/protocol'
-import { encodeKey } from './keys.ts'
+import { assertKey, encodeKeys } from './keys.ts'
 
 export type EncodedOp =
   | { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array }
@@ -17,16 +17,18 @@ export function assertValue(value: unknown): asserts value is Uint8Array {
   }
 }
 
-/** Encodes every op of a batch, or throws for the first invalid one. */
+/** Encodes every op of a batch (keys sharing one buffer), or throws for the first invalid one. */
 export function encodeBatch(ops: readonly BatchOp[]): EncodedOp[] {
   if (!Array.isArray(ops)) throw new InvalidArgumentError('A batch must be an array of ops')
-  return ops.map((op: BatchOp, i): EncodedOp => {
+  ops.forEach((op: BatchOp, i) => {
+    if (op?.type !== 'put' && op?.type !== 'del') {
+      throw new InvalidArgumentError(
+        `Batch op ${i} has type ${describe((op as { type?: unknown } | undefined)?.type)}; expected 'put' or 'del'; nothing in the batch was written`,
+      )
+    }
     try {
-      if (op?.type === 'put') {
-        assertValue(op.value)
-        return { type: 'put', key: encodeKey(op.key), value: op.value }
-      }
-      if (op?.type === 'del') return { type: 'del', key: encodeKey(op.key) }
+      if (op.type === 'put') assertValue(op.value)
+      assertKey(op.key, 'key')
     } catch (err) {
       if (err instanceof InvalidArgumentError) {
         throw new InvalidArgumentError(
@@ -36,10 +38,13 @@ export function encodeBatch(ops: readonly BatchOp[]): EncodedOp[] {
       }
       throw err
     }
-    throw new InvalidArgumentError(
-      `Batch op ${i} has type ${describe((op as { type?: unknown } | undefined)?.type)}; expected 'put' or 'del'; nothing in the batch was written`,
-    )
   })
+  const keys = encodeKeys(ops.map((op) => op.key))
+  return ops.map((op, i): EncodedOp =>
+    op.type === 'put'
+      ? { type: 'put', key: keys[i] as Uint8Array, value: op.value }
+      : { type: 'del', key: keys[i] as Uint8Array },
+  )
 }
 
 function describe(value: unknown): string {

@@ -142,13 +142,12 @@ describe('evaluating simulated conversations', () => {
     }
   })
 
-  it('evaluates a thousand racing ops without replaying each op’s past', () => {
+  it('evaluates a thousand racing ops, judging every one', () => {
+    // About 15 ms here (replaying each op's past would take seconds); speed is
+    // the benchmarks' business, not a test's, so only the outcome is checked.
     const nodes = busyConversation(1000, 11, crowd, 0.3)
     expect(nodes).toHaveLength(1000)
-    const started = performance.now()
     const s = evaluateMembership(nodes)
-    // About 15 ms here; the bound only catches a fall back to replaying pasts.
-    expect(performance.now() - started).toBeLessThan(1000)
     expect(s.valid.size + s.rejected.size).toBe(nodes.length)
   })
 

@@ -32,6 +32,7 @@ import {
   tag,
   timestamp,
 } from './test-support.ts'
+import { encodeMsgPayload } from './payloads.ts'
 import { PADDING_BUCKETS } from './types.ts'
 import type { EnvelopeBody, EnvelopeHeader, EnvelopeKind } from './types.ts'
 
@@ -154,9 +155,10 @@ describe('whole envelopes', () => {
   })
 
   it('accept the largest envelope and refuse one byte more before parsing', () => {
-    const largest = envelope({ ...header, bucket: 5 }, MAX_CIPHERTEXT_OVERHEAD)
+    const last = PADDING_BUCKETS.length - 1
+    const largest = envelope({ ...header, bucket: last }, MAX_CIPHERTEXT_OVERHEAD)
     expect(largest.length).toBe(MAX_ENVELOPE_BYTES)
-    expect(splitEnvelope(largest).header.bucket).toBe(5)
+    expect(splitEnvelope(largest).header.bucket).toBe(last)
     expectThrowsNamed(() => splitEnvelope(concat(largest, Uint8Array.of(0))), 'TooLargeError')
   })
 
@@ -204,6 +206,18 @@ describe('envelope bodies', () => {
     expect(bodyBucket(MAX_PAYLOAD_BYTES)).toBe(PADDING_BUCKETS.length - 1)
     expectThrowsNamed(() => bodyBucket(MAX_PAYLOAD_BYTES + 1), 'TooLargeError')
     expectThrowsNamed(() => bodyBucket(-1), 'InvalidArgumentError')
+  })
+
+  it('grow in ascending steps of at most 4×, and pad a 1 KB text to 2 KiB', () => {
+    for (let i = 1; i < PADDING_BUCKETS.length; i++) {
+      const step = PADDING_BUCKETS[i]! / PADDING_BUCKETS[i - 1]!
+      expect(step).toBeGreaterThan(1)
+      expect(step).toBeLessThanOrEqual(4)
+    }
+    const textPayload = (n: number): Uint8Array => encodeMsgPayload({ text: 'a'.repeat(n) })
+    expect(PADDING_BUCKETS[bodyBucket(textPayload(100).length)]).toBe(256)
+    expect(PADDING_BUCKETS[bodyBucket(textPayload(300).length)]).toBe(512)
+    expect(PADDING_BUCKETS[bodyBucket(textPayload(1024).length)]).toBe(2048)
   })
 
   it('carry the largest payload and refuse one byte more', () => {

@@ -34,6 +34,7 @@ import {
   settings,
   shortText,
 } from './test-support.ts'
+import { PADDING_BUCKETS } from './types.ts'
 import type { CtrlOp, CtrlPayload, KeyPayload, MemberRecord, MsgPayload } from './types.ts'
 
 const hash = (n: number): Uint8Array => new Uint8Array(32).fill(n)
@@ -208,7 +209,7 @@ describe('msg payloads', () => {
         payload: encodeMsgPayload({ text }),
         signature: new Uint8Array(64),
       }).bucket,
-    ).toBe(4)
+    ).toBe(PADDING_BUCKETS.indexOf(65_536))
     expectThrowsNamed(() => encodeMsgPayload({ text: text + 'a' }), 'TooLargeError')
     const w = new Writer()
       .byte(1)

@@ -16,8 +16,21 @@ export const SIGNATURE_BYTES = 64
 
 export const ENVELOPE_VERSION = 1
 
-/** Body sizes are padded up to one of these, so length reveals little. Index = bucket. */
-export const PADDING_BUCKETS = [256, 1024, 4096, 16_384, 65_536, 262_144] as const
+/**
+ * Body sizes are padded up to one of these, so length reveals little. Index =
+ * bucket (the header's byte), so changing this table changes what stored and
+ * in-flight envelopes mean.
+ *
+ * The steps double up to 4 KiB and then grow ×4. Nearly all traffic is
+ * below 4 KiB: texts, reactions and edits, membership ops, small groups' key
+ * payloads. Doubling keeps a body there under 2× its size (a 1 KB text pays
+ * 2 KiB, a 300 B text 512 B; with ×4 steps it was 4 KiB and 1 KiB). That
+ * costs two more sizes than ×4 steps, 8 in all, so a size tells at most 3
+ * bits. Bodies above 4 KiB are rare (long texts, large groups' key
+ * payloads), so there ×4 steps keep the few large sizes coarse. A finer
+ * ladder (e.g. Padmé's ≤ 12% overhead) would tell more about each body.
+ */
+export const PADDING_BUCKETS = [256, 512, 1024, 2048, 4096, 16_384, 65_536, 262_144] as const
 
 export type EnvelopeKind = 'msg' | 'state' | 'ctrl' | 'key'
 export const ENVELOPE_KINDS: Record<EnvelopeKind, number> = { msg: 1, state: 2, ctrl: 3, key: 4 }
