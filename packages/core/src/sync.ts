@@ -18,6 +18,7 @@ import {
   MAX_ENVELOPES_PER_FRAME,
   MAX_STREAM_FRAME,
   DecodeError,
+  TimeoutError,
 } from '@murmur/protocol'
 import type { SyncFrame } from '@murmur/protocol'
 import { toHex } from '@murmur/crypto'
@@ -28,6 +29,12 @@ export const SYNC_PROTOCOL = '/murmur/sync/1.0.0'
 
 /** Room left in a frame for the frame's own tag and counts. */
 const FRAME_HEADROOM = 64
+
+/**
+ * A sync whose peer sends nothing for this long is abandoned (and the stream
+ * aborted): one stuck peer must not hold the per-peer sync slot forever.
+ */
+export const SYNC_IDLE_TIMEOUT_MS = 20_000
 
 export interface SyncResult {
   readonly sent: number
@@ -54,7 +61,7 @@ export async function syncAsInitiator(
     vector: conversation.syncVector(),
   })
   const frames = stream.frames()[Symbol.asyncIterator]()
-  const first = await nextFrame(frames)
+  const first = await nextFrame(stream, frames)
   if (first?.type !== 'hello') throw new DecodeError('sync peer did not answer with hello')
   return exchange(stream, frames, conversation, first.vector, hooks)
 }
@@ -69,7 +76,7 @@ export async function syncAsResponder(
   hooks: SyncHooks = {},
 ): Promise<{ conversation: Conversation; result: SyncResult } | undefined> {
   const frames = stream.frames()[Symbol.asyncIterator]()
-  const hello = await nextFrame(frames)
+  const hello = await nextFrame(stream, frames)
   if (hello?.type !== 'hello') throw new DecodeError('sync stream did not start with hello')
   const conversation = lookup(toHex(hello.convTag))
   if (conversation === undefined) {
@@ -121,7 +128,7 @@ async function exchange(
   let received = 0
   let accepted = 0
   for (;;) {
-    const frame = await nextFrame(frames)
+    const frame = await nextFrame(stream, frames)
     // A transport may deliver a reset as a clean end: only `done` completes a sync.
     if (frame === undefined) throw new DecodeError('sync stream ended before done')
     if (frame.type === 'done') break
@@ -141,8 +148,25 @@ async function send(stream: FramedStream, frame: SyncFrame): Promise<void> {
   await stream.send(encodeSyncFrame(frame))
 }
 
-async function nextFrame(frames: AsyncIterator<Uint8Array>): Promise<SyncFrame | undefined> {
-  const next = await frames.next()
-  if (next.done === true) return undefined
-  return decodeSyncFrame(next.value)
+async function nextFrame(
+  stream: FramedStream,
+  frames: AsyncIterator<Uint8Array>,
+): Promise<SyncFrame | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new TimeoutError(
+        `sync peer sent nothing for ${SYNC_IDLE_TIMEOUT_MS / 1000} s; gave up on this sync`,
+      )
+      stream.abort(err)
+      reject(err)
+    }, SYNC_IDLE_TIMEOUT_MS)
+  })
+  try {
+    const next = await Promise.race([frames.next(), idle])
+    if (next.done === true) return undefined
+    return decodeSyncFrame(next.value)
+  } finally {
+    clearTimeout(timer)
+  }
 }
