@@ -305,11 +305,6 @@ export class Conversation {
     return this.#logs.missing
   }
 
-  /** Our own envelopes with a seq above what `theirs` holds: still undelivered to that peer. */
-  isDeliveredTo(theirs: ReadonlyMap<string, number>, seq: number): boolean {
-    return (theirs.get(this.myTagHex) ?? 0) >= seq
-  }
-
   /** The newest message, for list previews. */
   get lastMessage(): MessageRecord | undefined {
     return this.#inbox.lastMessage

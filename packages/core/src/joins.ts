@@ -222,7 +222,8 @@ export class Joins {
     for (const message of welcomes) {
       await this.#init.network
         .publish(doorTopic, sealDoorMessage(contact.door, message))
-        .catch(() => undefined)
+        // Not fatal: the welcome is republished with presence until the contact syncs.
+        .catch((err: unknown) => this.#init.log('welcome not sent yet - %s', String(err)))
     }
     return conv.record.conversationId
   }
@@ -242,7 +243,7 @@ export class Joins {
       for (const message of pending.messages) {
         await this.#init.network
           .publish(doorKeys(pending.door).topic, sealDoorMessage(pending.door, message))
-          .catch(() => undefined)
+          .catch((err: unknown) => this.#init.log('welcome not resent - %s', String(err)))
       }
     }
   }
@@ -327,7 +328,8 @@ export class Joins {
     )) {
       await this.#init.network
         .publish(doorKeys(conv.record.door).topic, sealDoorMessage(conv.record.door, welcome))
-        .catch(() => undefined)
+        // The joiner keeps asking, so a lost welcome is answered again.
+        .catch((err: unknown) => this.#init.log('welcome not sent - %s', String(err)))
     }
     this.#init.background.run(this.#init.peers.announce(conv))
   }

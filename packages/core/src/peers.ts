@@ -31,7 +31,6 @@ export class MemberPeers {
   /** peer id → conversation id → device hex, from verified presence. */
   readonly #memberPeers = new Map<string, Map<string, string>>()
   readonly #syncing = new Set<string>()
-  readonly #lastSync = new Map<string, number>()
   /** Where each member device was last seen, written only when it moved: `cid/device` → `peer addrs`. */
   readonly #lastSeen = new Map<string, string>()
 
@@ -230,7 +229,6 @@ export class MemberPeers {
       this.#init.log('sync of %s with %s failed - %s', conv.id, peer, String(err))
     } finally {
       this.#syncing.delete(id)
-      this.#lastSync.set(id, this.#init.now())
     }
   }
 
