@@ -17,6 +17,18 @@
  * host, see host.ts). This wraps gossipsub's private `sendSubscriptions`, the
  * one method every announcement goes through; `murmurGossipsub` fails at
  * construction if a new gossipsub release renames it.
+ *
+ * Peer scoring's IP colocation penalty (P6) is off. By default every peer
+ * sharing an IP address with more than 10 others scores -5 × surplus²: at 15
+ * peers on one address all of them are graylisted (below -80, every RPC they
+ * send is ignored). In Murmur nearly every peer shares an address: a relay
+ * sees every browser through node/'s loopback WebSocket forwarder (or its TLS
+ * proxy), and a peer sees every member it dialed through a relay at that
+ * relay's address (the `/p2p-circuit/webrtc` address a WebRTC connection
+ * reports). That is what stopped groups at 10 members on one relay: with the
+ * 16th peer the relay ignored everyone, join requests included. Topics are
+ * secret and every payload is signed and encrypted, so the Sybil defence P6
+ * offers an open network buys nothing here.
  */
 
 import { gossipsub, StrictNoSign } from '@libp2p/gossipsub'
@@ -40,6 +52,8 @@ export function gossipOptions(overrides: Partial<GossipsubOpts> = {}): Partial<G
     emitSelf: false,
     allowPublishToZeroTopicPeers: true,
     ignoreDuplicatePublishError: true,
+    // See the module comment: shared addresses are the norm here.
+    scoreParams: { IPColocationFactorWeight: 0 },
     maxInboundDataLength: MAX_PUBSUB_MESSAGE + RPC_OVERHEAD,
     decodeRpcLimits: {
       maxSubscriptions: MAX_SUBSCRIPTIONS_PER_RPC,
