@@ -20,6 +20,16 @@ import { SYNC_PROTOCOL, syncAsInitiator } from './sync.ts'
 const PRESENCE_BURST_MS = [250, 1_000, 2_500, 5_000]
 /** Members' last-seen addresses dialled per conversation at start. */
 const KNOWN_PEERS_DIALLED = 8
+/**
+ * Members of one conversation we dial ourselves while we hold fewer direct
+ * links to its members than this (links they dialed count too). Gossipsub
+ * meshes six peers per topic and the relay carries the rest, so a member of a
+ * large group needs a handful of direct links, not one to every member: in a
+ * group of 30 on one machine, everyone dialing everyone (435 WebRTC
+ * associations, re-dialed on each presence while busy peers failed to
+ * answer) kept joins from finishing. Small groups are fully connected as before.
+ */
+export const DIRECT_LINKS_PER_CONVERSATION = 8
 
 export interface MemberPeersInit extends MessengerParts {
   /** Sync progress and results, as the messenger reports them. */
@@ -33,6 +43,8 @@ export class MemberPeers {
   readonly #syncing = new Set<string>()
   /** Where each member device was last seen, written only when it moved: `cid/device` → `peer addrs`. */
   readonly #lastSeen = new Map<string, string>()
+  /** Dials under way, per conversation id: they count towards DIRECT_LINKS_PER_CONVERSATION. */
+  readonly #dialing = new Map<string, Set<PeerIdString>>()
 
   constructor(init: MemberPeersInit) {
     this.#init = init
@@ -112,13 +124,38 @@ export class MemberPeers {
       .peers()
       .some((p) => p.peerId === peer && p.kind !== 'relayed')
     if (!connected) {
-      this.#init.network
-        .dial(peer, presence.addrs)
-        .catch((err: unknown) => this.#init.log('dial %s failed - %s', peer, String(err)))
+      if (this.#directLinks(conv.id) < DIRECT_LINKS_PER_CONVERSATION) {
+        this.#dial(conv.id, peer, presence.addrs)
+      }
     } else if (fresh || !isMemberDevice) {
       this.#init.background.run(this.#syncWith(conv, peer))
     }
     if (isMemberDevice) this.#init.background.run(this.#rememberPeer(conv, device, presence))
+  }
+
+  /** Direct links to members of `cid`, counting dials under way. */
+  #directLinks(cid: string): number {
+    const links = new Set(this.#dialing.get(cid))
+    for (const p of this.#init.network.peers()) {
+      if (p.kind !== 'relayed' && this.#memberPeers.get(p.peerId)?.has(cid) === true) {
+        links.add(p.peerId)
+      }
+    }
+    return links.size
+  }
+
+  #dial(cid: string, peer: PeerIdString, addrs: readonly string[]): void {
+    let dialing = this.#dialing.get(cid)
+    if (dialing === undefined) {
+      dialing = new Set()
+      this.#dialing.set(cid, dialing)
+    }
+    if (dialing.has(peer)) return
+    dialing.add(peer)
+    this.#init.network
+      .dial(peer, addrs)
+      .catch((err: unknown) => this.#init.log('dial %s failed - %s', peer, String(err)))
+      .finally(() => dialing.delete(peer))
   }
 
   async #rememberPeer(conv: Conversation, device: string, presence: Presence): Promise<void> {
@@ -161,11 +198,7 @@ export class MemberPeers {
         this.#memberPeers.set(peer.peerId, byConv)
       }
       if (!byConv.has(conv.id)) byConv.set(conv.id, peer.device)
-      this.#init.network
-        .dial(peer.peerId as PeerIdString, peer.addrs)
-        .catch((err: unknown) =>
-          this.#init.log('known peer %s not reached - %s', peer.peerId, String(err)),
-        )
+      this.#dial(conv.id, peer.peerId as PeerIdString, peer.addrs)
     }
   }
 
