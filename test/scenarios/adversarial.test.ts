@@ -95,6 +95,9 @@ describe('forged or unauthorised ops', () => {
     await converged(s.users, cid, 'everyone has the reaction')
     let mallory: Forger | undefined
     if (malloryUser !== undefined) {
+      // Mallory sends once as herself, so her forger keys with the epoch her messenger chose.
+      await malloryUser.messenger.send(cid, 'hello from Mallory')
+      await converged(s.users, cid, 'everyone has Mallory’s message')
       await s.stop(malloryUser)
       mallory = await Forger.member(malloryUser.storage, cid)
     }

@@ -125,9 +125,16 @@ export class Forger {
     return new Forger(self, record, epochs, 0, new Map())
   }
 
-  /** The newest epoch this device holds. */
+  /**
+   * The epoch this device last sent with, or else the newest it holds. (The
+   * newest may be one created before this device was a member, handed over
+   * with the welcome, under which nobody accepts what it sends.)
+   */
   get epoch(): EpochRecord {
-    const newest = [...this.epochs].sort((a, b) => a.createdAt - b.createdAt).at(-1)
+    const used = this.epochs.filter((e) => this.#saved.has(e.epochId))
+    const newest = [...(used.length > 0 ? used : this.epochs)]
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .at(-1)
     if (newest === undefined) throw new Error('this forger holds no epoch')
     return newest
   }

@@ -168,10 +168,22 @@ export class Epochs {
   /**
    * An epoch we may send with: not tainted, and created after every removal
    * and departure (and every addition, when new members must not read
-   * history) — so nobody who has left ever held it. Among several, the newest.
+   * history) — so nobody who has left ever held it — and sealed to every
+   * device of every current member, so everyone can read what we send. Among
+   * several, the newest.
+   *
+   * Without that last rule, members who joined at the same moment lost every
+   * message: a member who joined rotates before it first sends or admits (it
+   * holds no epoch it was a member at), sealing the new epoch to the members
+   * it knows; others prefer the newest epoch, and a member admitted
+   * concurrently, missing from it, could read nothing they sent until the
+   * next removal (bench B3: 2–4 of 10 receivers got no message at all).
+   * Now a sender whose epochs all miss a current member's device rotates once,
+   * on its next send, to an epoch sealed to everyone.
    */
   sendable(): EpochRecord | undefined {
     const membership = this.#init.roster.membership
+    const current = [...membership.members.values()].flatMap((m) => m.deviceKeys)
     const nodes = this.#init.roster.nodes()
     const byHash = new Map(nodes.map((n) => [n.hash, n]))
     const shrinking = nodes.filter(
@@ -190,6 +202,8 @@ export class Epochs {
       // we must have been a member there, or nobody would accept it.
       const at = this.#init.roster.stateOfEpoch(epoch)
       if (at === undefined || holderOf(at, this.#init.self.deviceHex) === undefined) continue
+      const sealedTo = new Set([...at.members.values()].flatMap((m) => m.deviceKeys))
+      if (current.some((device) => !sealedTo.has(device))) continue
       const better =
         best === undefined ||
         past.size > best.depth ||
