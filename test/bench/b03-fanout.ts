@@ -4,7 +4,9 @@
  * one peer per process; n = 30 runs 5 peers per process in 6 processes (two
  * cores cannot host 31 libp2p processes without measuring the scheduler);
  * --quick runs 3 receivers, one per process. All receivers join by invite
- * first; then the sender sends M 100-byte messages 100 ms apart and each
+ * first, and the sender sends warm-up messages until every receiver has had
+ * one (a member of a large group need not hold a link to every other member,
+ * so readiness is reachability); then the sender sends M 100-byte messages 100 ms apart and each
  * receiver records when each arrives as a 'message' event (wall clocks of
  * one machine). Reported: p50/p99/max delivery over all (message, receiver)
  * pairs; gossipsub copies received beyond the first per message
@@ -68,6 +70,7 @@ async function group(
     )
   }
   const t0 = performance.now()
+  const joinFailures: string[] = []
   // Join a few at a time: each join is a round of presence, welcome and sync.
   for (let i = 0; i < n; i += 5) {
     const batch = await Promise.allSettled(
@@ -81,23 +84,35 @@ async function group(
         receivers.push({ worker, peer: info.peer, peerId: info.peerId })
       }),
     )
-    const failed = batch.find((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failed !== undefined) {
-      const reason = String((failed.reason as Error).message ?? failed.reason).split('\n')[0]
-      throw new Error(
-        `only ${receivers.length} of ${n} receivers could join (${Math.round((performance.now() - t0) / 1000)} s); then ${reason}`,
-      )
+    for (const r of batch) {
+      if (r.status === 'rejected') {
+        joinFailures.push(String((r.reason as Error).message ?? r.reason).split('\n')[0] ?? '')
+      }
     }
   }
+  // A group too busy to admit most of its joiners has no fan-out worth measuring;
+  // a straggler is reported (and fails the goal) but does not void the row.
+  if (receivers.length < Math.ceil(n * 0.8)) {
+    throw new Error(
+      `only ${receivers.length} of ${n} receivers could join (${Math.round((performance.now() - t0) / 1000)} s); first failure: ${joinFailures[0]}`,
+    )
+  }
   const joinMs = performance.now() - t0
-  await sender.call('waitMembers', { conversationId, count: n + 1, timeoutMs: 120_000 })
-  const { topic } = await sender.call<{ topic: string }>(
-    'waitSubscribers',
-    { conversationId, peerIds: receivers.map((r) => r.peerId), timeoutMs: 120_000 },
-    150_000,
-  )
+  await sender.call('waitMembers', {
+    conversationId,
+    count: receivers.length + 1,
+    timeoutMs: 120_000,
+  })
+  const reached = await warmUp(sender, receivers, conversationId)
   await new Promise((r) => setTimeout(r, 3_000)) // a few heartbeats: meshes settle
-  ctx.log(`${n} receivers joined in ${(joinMs / 1000).toFixed(1)} s`)
+  ctx.log(
+    `${n} receivers joined in ${(joinMs / 1000).toFixed(1)} s; ${reached} reached by a warm-up message`,
+  )
+  const { topic } = await sender.call<{ topic: string }>('waitSubscribers', {
+    conversationId,
+    peerIds: [],
+  })
+  const { count: subscribers } = await sender.call<{ count: number }>('subscribers', { topic })
 
   for (const r of receivers) await r.worker.call('track', { peer: r.peer, conversationId })
   const before = await Promise.all(
@@ -125,7 +140,7 @@ async function group(
       ),
     )
     const total = arrivals.reduce((sum, a) => sum + Object.keys(a).length, 0)
-    if (total >= n * messages) break
+    if (total >= receivers.length * messages) break
     if (total !== last) {
       last = total
       quietSince = performance.now()
@@ -198,7 +213,7 @@ async function group(
       baselineLabel: `${hops} hop(s) × raw p99`,
       ratio: r,
       goal: '≤ 3×',
-      met: r === null ? null : r <= 3 && missing === 0,
+      met: r === null ? null : r <= 3 && missing === 0 && joinFailures.length === 0,
     },
     { label: `${n} receivers max`, unit: 'ms', figure: s.max, baseline: null, ratio: null },
     {
@@ -211,19 +226,51 @@ async function group(
     {
       label: `${n} receivers gossipsub bytes per message per receiver`,
       unit: 'B',
-      figure: bytes / (n * messages),
+      figure: bytes / (receivers.length * messages),
       baseline: 354,
       baselineLabel: 'one topic message',
-      ratio: bytes / (n * messages) / 354,
+      ratio: bytes / (receivers.length * messages) / 354,
     },
   ]
   const notes = [
-    `${n} receivers (${layout}), joined in ${(joinMs / 1000).toFixed(0)} s; ${messages} messages 100 ms apart; ${missing} of ${n * messages} deliveries missing after 10 s quiet`,
+    `${n} receivers (${layout}): ${receivers.length} joined in ${(joinMs / 1000).toFixed(0)} s${joinFailures.length === 0 ? '' : ` (${joinFailures.length} did not: ${joinFailures[0]})`}; ${messages} messages 100 ms apart; ${missing} of ${receivers.length * messages} deliveries missing after 10 s quiet`,
+    `${reached} of ${n} receivers reached by a warm-up message before the burst; the sender's gossipsub saw ${subscribers} of them subscribed (the rest are reached through the relay or other members)`,
     `sender holds WebRTC to ${direct.length} of ${n}; hop (raw stream echo / 2 to one of them): p50 ${hop?.p50.toFixed(2)} ms, p99 ${hop?.p99.toFixed(2)} ms`,
     `gossipsub delivered ${copies} copies of ${distinct} distinct messages to the receivers`,
   ]
   await Promise.all([sender, ...processes].map((w) => w.stop()))
   return { measures, notes }
+}
+
+/**
+ * Ready means reachable, not fully connected: a member reaches a large group
+ * through the relay and gossipsub's mesh, not a link to every other member.
+ * The sender sends a warm-up message every second until each receiver has
+ * had one (or two minutes pass) and returns how many have.
+ */
+async function warmUp(
+  sender: Spawned,
+  receivers: Receiver[],
+  conversationId: string,
+): Promise<number> {
+  for (const r of receivers) await r.worker.call('track', { peer: r.peer, conversationId })
+  const deadline = performance.now() + 120_000
+  let reached = 0
+  for (let k = 0; performance.now() < deadline; k++) {
+    await sender.call('send', { conversationId, text: `w|${k}|` })
+    await new Promise((r) => setTimeout(r, 1_000))
+    const got = await Promise.all(
+      receivers.map((r) =>
+        r.worker.call<{ arrivals: Record<string, number> }>('arrivals', {
+          peer: r.peer,
+          conversationId,
+        }),
+      ),
+    )
+    reached = got.filter((g) => Object.keys(g.arrivals).some((key) => key.startsWith('w|'))).length
+    if (reached === receivers.length) break
+  }
+  return reached
 }
 
 export async function run(ctx: BenchContext): Promise<RowOutcome> {

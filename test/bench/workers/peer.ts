@@ -392,6 +392,18 @@ const served = serve(
       return { topic: t }
     },
 
+    /** How many peers this peer's gossipsub knows to be subscribed to `topic`. */
+    subscribers(args) {
+      const pubsub = peerOf(args).network.libp2p.services.pubsub
+      return { count: pubsub.getSubscribers(String(args.topic)).length }
+    },
+
+    /** Sends one text message. */
+    async send(args) {
+      await messengerOf(peerOf(args)).send(String(args.conversationId), String(args.text))
+      return {}
+    },
+
     echo(args) {
       peerOf(args).echo.add(String(args.conversationId))
       return {}
