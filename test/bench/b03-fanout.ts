@@ -234,7 +234,7 @@ async function group(
   ]
   const notes = [
     `${n} receivers (${layout}): ${receivers.length} joined in ${(joinMs / 1000).toFixed(0)} s${joinFailures.length === 0 ? '' : ` (${joinFailures.length} did not: ${joinFailures[0]})`}; ${messages} messages 100 ms apart; ${missing} of ${receivers.length * messages} deliveries missing after 10 s quiet`,
-    `${reached} of ${n} receivers reached by a warm-up message before the burst; the sender's gossipsub saw ${subscribers} of them subscribed (the rest are reached through the relay or other members)`,
+    `${reached} of ${n} receivers reached by a warm-up message before the burst; the sender's gossipsub saw ${subscribers} peers subscribed, the relay included (the rest are reached through the relay or other members)`,
     `sender holds WebRTC to ${direct.length} of ${n}; hop (raw stream echo / 2 to one of them): p50 ${hop?.p50.toFixed(2)} ms, p99 ${hop?.p99.toFixed(2)} ms`,
     `gossipsub delivered ${copies} copies of ${distinct} distinct messages to the receivers`,
   ]
