@@ -6,11 +6,11 @@
  * --quick runs 3 receivers, one per process. All receivers join by invite
  * first, and the sender sends warm-up messages until every receiver has had
  * one (a member of a large group need not hold a link to every other member,
- * so readiness is reachability); then the sender sends M 100-byte messages 100 ms apart and each
- * receiver records when each arrives as a 'message' event (wall clocks of
- * one machine). Reported: p50/p99/max delivery over all (message, receiver)
- * pairs; gossipsub copies received beyond the first per message
- * (duplicates, from the probe on gossipsub's RPC handler); gossipsub bytes
+ * so readiness is reachability); then the sender sends M 100-byte messages
+ * 100 ms apart and each receiver records when each arrives as a 'message'
+ * event (wall clocks of one machine). Reported: p50/p99/max delivery over
+ * all (message, receiver) pairs; gossipsub copies received beyond the first
+ * per message (duplicates, from the probe on gossipsub's RPC handler); gossipsub bytes
  * read per receiver per message (control traffic and presence included).
  *
  * Baseline: ceil(log n / log D) hops (D = 6, gossipsub's mesh degree) × the
@@ -108,11 +108,10 @@ async function group(
   ctx.log(
     `${n} receivers joined in ${(joinMs / 1000).toFixed(1)} s; ${reached} reached by a warm-up message`,
   )
-  const { topic } = await sender.call<{ topic: string }>('waitSubscribers', {
-    conversationId,
-    peerIds: [],
-  })
-  const { count: subscribers } = await sender.call<{ count: number }>('subscribers', { topic })
+  const { topic, count: subscribers } = await sender.call<{ topic: string; count: number }>(
+    'subscribers',
+    { conversationId },
+  )
 
   for (const r of receivers) await r.worker.call('track', { peer: r.peer, conversationId })
   const before = await Promise.all(
@@ -128,17 +127,7 @@ async function group(
   let quietSince = performance.now()
   let arrivals: Array<Record<string, number>>
   for (;;) {
-    arrivals = await Promise.all(
-      receivers.map(
-        async (r) =>
-          (
-            await r.worker.call<{ arrivals: Record<string, number> }>('arrivals', {
-              peer: r.peer,
-              conversationId,
-            })
-          ).arrivals,
-      ),
-    )
+    arrivals = await arrivalsOf(receivers, conversationId)
     const total = arrivals.reduce((sum, a) => sum + Object.keys(a).length, 0)
     if (total >= receivers.length * messages) break
     if (total !== last) {
@@ -242,6 +231,24 @@ async function group(
   return { measures, notes }
 }
 
+/** What each receiver has recorded since `track`: message key → arrival wall time. */
+async function arrivalsOf(
+  receivers: readonly Receiver[],
+  conversationId: string,
+): Promise<Array<Record<string, number>>> {
+  return Promise.all(
+    receivers.map(
+      async (r) =>
+        (
+          await r.worker.call<{ arrivals: Record<string, number> }>('arrivals', {
+            peer: r.peer,
+            conversationId,
+          })
+        ).arrivals,
+    ),
+  )
+}
+
 /**
  * Ready means reachable, not fully connected: a member reaches a large group
  * through the relay and gossipsub's mesh, not a link to every other member.
@@ -259,15 +266,8 @@ async function warmUp(
   for (let k = 0; performance.now() < deadline; k++) {
     await sender.call('send', { conversationId, text: `w|${k}|` })
     await new Promise((r) => setTimeout(r, 1_000))
-    const got = await Promise.all(
-      receivers.map((r) =>
-        r.worker.call<{ arrivals: Record<string, number> }>('arrivals', {
-          peer: r.peer,
-          conversationId,
-        }),
-      ),
-    )
-    reached = got.filter((g) => Object.keys(g.arrivals).some((key) => key.startsWith('w|'))).length
+    const got = await arrivalsOf(receivers, conversationId)
+    reached = got.filter((a) => Object.keys(a).some((key) => key.startsWith('w|'))).length
     if (reached === receivers.length) break
   }
   return reached

@@ -392,10 +392,11 @@ const served = serve(
       return { topic: t }
     },
 
-    /** How many peers this peer's gossipsub knows to be subscribed to `topic`. */
+    /** A conversation's topic, and how many peers gossipsub here knows to be subscribed to it. */
     subscribers(args) {
-      const pubsub = peerOf(args).network.libp2p.services.pubsub
-      return { count: pubsub.getSubscribers(String(args.topic)).length }
+      const peer = peerOf(args)
+      const topic = conversationTopic(peer, String(args.conversationId))
+      return { topic, count: peer.network.libp2p.services.pubsub.getSubscribers(topic).length }
     },
 
     /** Sends one text message. */
